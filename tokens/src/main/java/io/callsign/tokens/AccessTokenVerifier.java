@@ -1,0 +1,277 @@
+package io.callsign.tokens;
+
+import io.callsign.tokens.internal.CompactJws;
+import io.callsign.tokens.sid.AccountSid;
+import io.callsign.tokens.sid.Sids;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Verifies Twilio Access Tokens minted by this library, twilio-java, twilio-node or
+ * twilio-python.
+ *
+ * <pre>{@code
+ * AccessTokenVerifier verifier = AccessTokenVerifier.builder(keys::find).build();
+ * try {
+ *   VerifiedAccessToken token = verifier.verify(jwt);
+ *   token.identity();
+ * } catch (InvalidTokenException e) {
+ *   e.code(); // 20104 when expired, ...
+ * }
+ * }</pre>
+ *
+ * <h2>Security guarantees</h2>
+ *
+ * <ul>
+ *   <li>Only HS256 is accepted; the header's {@code alg} never selects an algorithm, so {@code
+ *       none} in any spelling, other HMACs and asymmetric algorithms are refused (20102).
+ *   <li>{@code cty} must be {@code twilio-fpa;v=1}: capability tokens, Flex tokens and other JWTs
+ *       are refused (20102). {@code crit}, {@code zip} and JWE headers are refused.
+ *   <li>{@code iss} must be a well-formed key SID found by the {@link KeyLookup}, owned by the
+ *       account in {@code sub} (20103); malformed issuers never reach the lookup.
+ *   <li>The signature is checked in constant time (20107) before any other claim is trusted.
+ *   <li>{@code exp} is required (20104); {@code nbf} and {@code iat} are honoured (20105); a
+ *       lifetime above 24 hours is refused (20157). Clock skew is at most 60 seconds.
+ *   <li>Tokens longer than {@link Builder#maxTokenLength(int)} are refused before decoding;
+ *       duplicate JSON members, invalid UTF-8 and non-canonical base64url are refused (20101).
+ * </ul>
+ *
+ * <p>Instances are immutable and thread-safe.
+ */
+public final class AccessTokenVerifier {
+  /** Largest clock skew that may be configured. */
+  public static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(60);
+
+  /** Default cap on the token length: 16 KiB, far above any real token. */
+  public static final int DEFAULT_MAX_TOKEN_LENGTH = 16 * 1024;
+
+  private static final Map<String, List<String>> STRING_FIELDS =
+      Map.of(
+          "video", List.of("room"),
+          "chat", List.of("service_sid", "endpoint_id", "deployment_role_sid", "push_credential_sid"),
+          "ip_messaging",
+              List.of("service_sid", "endpoint_id", "deployment_role_sid", "push_credential_sid"),
+          "data_sync", List.of("service_sid", "endpoint_id"),
+          "task_router", List.of("workspace_sid", "worker_sid", "role"),
+          "voice", List.of("push_credential_sid", "endpoint_id"),
+          "rtc", List.of("configuration_profile_sid"));
+
+  private final KeyLookup keys;
+  private final Clock clock;
+  private final long skewSeconds;
+  private final int maxTokenLength;
+  private final String requiredAccountSid;
+
+  private AccessTokenVerifier(Builder b) {
+    this.keys = b.keys;
+    this.clock = b.clock;
+    this.skewSeconds = b.clockSkew.toSeconds();
+    this.maxTokenLength = b.maxTokenLength;
+    this.requiredAccountSid = b.requiredAccountSid;
+  }
+
+  /** Starts a verifier that finds keys through {@code keys}. */
+  public static Builder builder(KeyLookup keys) {
+    return new Builder(keys);
+  }
+
+  /**
+   * Verifies {@code token} and returns its claims.
+   *
+   * @throws InvalidTokenException carrying the Twilio code of the first check that failed
+   */
+  public VerifiedAccessToken verify(String token) throws InvalidTokenException {
+    CompactJws jws = CompactJws.parse(token, maxTokenLength);
+    jws.requireHs256Header(AccessToken.CONTENT_TYPE);
+    Object twr = jws.header().get("twr");
+    if (twr != null && !(twr instanceof String)) {
+      throw new InvalidTokenException(TokenError.INVALID_HEADER, "twr must be a string");
+    }
+
+    Map<String, Object> claims = jws.payload();
+    SigningKey key = signingKey(claims);
+    if (!jws.signatureMatches(key.mac())) {
+      throw new InvalidTokenException(TokenError.INVALID_SIGNATURE, "signature does not match");
+    }
+
+    long now = clock.instant().getEpochSecond();
+    long exp = timeClaim(claims, "exp", TokenError.EXPIRED, true);
+    if (now >= exp + skewSeconds) {
+      throw new InvalidTokenException(TokenError.EXPIRED, "token expired at " + exp);
+    }
+    Long iat = optionalTimeClaim(claims, "iat", TokenError.INVALID);
+    long lifetime = exp - (iat == null ? now : iat);
+    if (lifetime > AccessToken.MAX_TTL_SECONDS + (iat == null ? skewSeconds : 0)) {
+      throw new InvalidTokenException(
+          TokenError.TTL_TOO_LONG, "token lifetime exceeds " + AccessToken.MAX_TTL_SECONDS + " s");
+    }
+    Long nbf = optionalTimeClaim(claims, "nbf", TokenError.NOT_YET_VALID);
+    if (nbf != null && now < nbf - skewSeconds) {
+      throw new InvalidTokenException(TokenError.NOT_YET_VALID, "token not valid before " + nbf);
+    }
+    if (iat != null && now < iat - skewSeconds) {
+      throw new InvalidTokenException(TokenError.NOT_YET_VALID, "token issued in the future");
+    }
+    Object jti = claims.get("jti");
+    if (jti != null && !(jti instanceof String)) {
+      throw new InvalidTokenException(TokenError.INVALID, "jti must be a string");
+    }
+    Map<String, Object> grants = grants(claims);
+    return new VerifiedAccessToken(jws.header(), claims, grants, key.keySid(), key.accountSid());
+  }
+
+  private SigningKey signingKey(Map<String, Object> claims) throws InvalidTokenException {
+    Object iss = claims.get("iss");
+    if (!(iss instanceof String keySid) || !Sids.isValid("SK", keySid)) {
+      throw new InvalidTokenException(
+          TokenError.INVALID_ISSUER_OR_SUBJECT, "iss must be an API key SID");
+    }
+    Object sub = claims.get("sub");
+    if (!(sub instanceof String accountSid) || !Sids.isValid(AccountSid.PREFIX, accountSid)) {
+      throw new InvalidTokenException(
+          TokenError.INVALID_ISSUER_OR_SUBJECT, "sub must be an account SID");
+    }
+    if (requiredAccountSid != null && !requiredAccountSid.equals(accountSid)) {
+      throw new InvalidTokenException(
+          TokenError.INVALID_ISSUER_OR_SUBJECT, "token is for another account");
+    }
+    SigningKey key = keys.find(keySid);
+    if (key == null || !key.keySid().equals(keySid)) {
+      throw new InvalidTokenException(TokenError.INVALID_ISSUER_OR_SUBJECT, "unknown API key");
+    }
+    if (!key.accountSid().equals(accountSid)) {
+      throw new InvalidTokenException(
+          TokenError.INVALID_ISSUER_OR_SUBJECT, "the API key does not belong to this account");
+    }
+    return key;
+  }
+
+  private static long timeClaim(
+      Map<String, Object> claims, String name, TokenError error, boolean required)
+      throws InvalidTokenException {
+    Long value = optionalTimeClaim(claims, name, error);
+    if (value == null && required) {
+      throw new InvalidTokenException(error, name + " is required");
+    }
+    return value == null ? 0 : value;
+  }
+
+  private static Long optionalTimeClaim(Map<String, Object> claims, String name, TokenError error)
+      throws InvalidTokenException {
+    Object value = claims.get(name);
+    if (value == null) {
+      return null;
+    }
+    if (value instanceof Long seconds && seconds >= 0) {
+      return seconds;
+    }
+    throw new InvalidTokenException(error, name + " must be a whole number of seconds");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> grants(Map<String, Object> claims)
+      throws InvalidTokenException {
+    if (!(claims.get("grants") instanceof Map<?, ?> grants)) {
+      throw new InvalidTokenException(TokenError.INVALID_GRANTS, "grants must be an object");
+    }
+    for (Map.Entry<?, ?> grant : grants.entrySet()) {
+      String name = (String) grant.getKey();
+      Object body = grant.getValue();
+      if (name.equals("identity")) {
+        if (!(body instanceof String)) {
+          throw new InvalidTokenException(TokenError.INVALID_GRANTS, "identity must be a string");
+        }
+        continue;
+      }
+      if (!(body instanceof Map<?, ?> fields)) {
+        throw new InvalidTokenException(
+            TokenError.INVALID_GRANTS, "grant " + CompactJws.describe(name) + " must be an object");
+      }
+      for (String field : STRING_FIELDS.getOrDefault(name, List.of())) {
+        Object value = fields.get(field);
+        if (value != null && !(value instanceof String)) {
+          throw new InvalidTokenException(
+              TokenError.INVALID_GRANTS, name + "." + field + " must be a string");
+        }
+      }
+      if (name.equals("voice")) {
+        checkVoice(fields);
+      }
+    }
+    return (Map<String, Object>) grants;
+  }
+
+  private static void checkVoice(Map<?, ?> voice) throws InvalidTokenException {
+    Object incoming = voice.get("incoming");
+    if (incoming != null
+        && !(incoming instanceof Map<?, ?> in
+            && (in.get("allow") == null || in.get("allow") instanceof Boolean))) {
+      throw new InvalidTokenException(
+          TokenError.INVALID_GRANTS, "voice.incoming must be {\"allow\": boolean}");
+    }
+    Object outgoing = voice.get("outgoing");
+    if (outgoing != null
+        && !(outgoing instanceof Map<?, ?> out
+            && out.get("application_sid") instanceof String
+            && (out.get("params") == null || out.get("params") instanceof Map))) {
+      throw new InvalidTokenException(
+          TokenError.INVALID_GRANTS,
+          "voice.outgoing must have an application_sid string and optional params object");
+    }
+  }
+
+  /** Configures an {@link AccessTokenVerifier}. */
+  public static final class Builder {
+    private final KeyLookup keys;
+    private Clock clock = Clock.systemUTC();
+    private Duration clockSkew = MAX_CLOCK_SKEW;
+    private int maxTokenLength = DEFAULT_MAX_TOKEN_LENGTH;
+    private String requiredAccountSid;
+
+    private Builder(KeyLookup keys) {
+      this.keys = Objects.requireNonNull(keys, "keys");
+    }
+
+    /** The clock to check {@code exp}, {@code nbf} and {@code iat} against. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Leeway for clocks that disagree, from 0 to 60 seconds; default 60.
+     *
+     * @throws IllegalArgumentException if negative or above 60 seconds
+     */
+    public Builder clockSkew(Duration skew) {
+      if (skew.isNegative() || skew.compareTo(MAX_CLOCK_SKEW) > 0) {
+        throw new IllegalArgumentException("clock skew must be between 0 and 60 seconds");
+      }
+      this.clockSkew = skew;
+      return this;
+    }
+
+    /** Longest token accepted, in characters; default 16 KiB. */
+    public Builder maxTokenLength(int maxTokenLength) {
+      if (maxTokenLength < 64) {
+        throw new IllegalArgumentException("maxTokenLength must be at least 64");
+      }
+      this.maxTokenLength = maxTokenLength;
+      return this;
+    }
+
+    /** Accepts only tokens whose {@code sub} is this account. */
+    public Builder requireAccount(String accountSid) {
+      this.requiredAccountSid = AccountSid.of(accountSid).value();
+      return this;
+    }
+
+    /** Builds the verifier. */
+    public AccessTokenVerifier build() {
+      return new AccessTokenVerifier(this);
+    }
+  }
+}

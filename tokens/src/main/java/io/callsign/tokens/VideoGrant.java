@@ -1,0 +1,32 @@
+package io.callsign.tokens;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Access to Programmable Video: {@code "video": {"room": ...}}. */
+public class VideoGrant implements Grant {
+  private String room;
+
+  /** The room name or SID the token may join; unset allows any room. */
+  public String getRoom() {
+    return room;
+  }
+
+  /** Limits the token to one room. */
+  public VideoGrant setRoom(String room) {
+    this.room = room;
+    return this;
+  }
+
+  @Override
+  public String getGrantKey() {
+    return "video";
+  }
+
+  @Override
+  public Map<String, Object> getPayload() {
+    Map<String, Object> payload = new LinkedHashMap<>();
+    payload.put("room", room);
+    return payload;
+  }
+}

@@ -1,0 +1,180 @@
+package io.callsign.tokens.internal;
+
+import io.callsign.tokens.InvalidTokenException;
+import io.callsign.tokens.TokenError;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * A JWS in compact serialization (RFC 7515 section 7.1), split and decoded strictly: ASCII only,
+ * exactly three non-empty segments, canonical unpadded base64url, one JSON object per segment.
+ *
+ * <p>Splitting checks structure only. The caller checks the header against its own allow-list,
+ * looks up the key, then calls {@link #signatureMatches(KeyedMac)} before trusting any claim.
+ */
+public final class CompactJws {
+  private final byte[] ascii;
+  private final int firstDot;
+  private final int secondDot;
+  private final Map<String, Object> header;
+  private final Map<String, Object> payload;
+
+  private CompactJws(
+      byte[] ascii, int firstDot, int secondDot, Map<String, Object> header, Map<String, Object> payload) {
+    this.ascii = ascii;
+    this.firstDot = firstDot;
+    this.secondDot = secondDot;
+    this.header = header;
+    this.payload = payload;
+  }
+
+  /**
+   * Splits and decodes {@code token}.
+   *
+   * @throws InvalidTokenException with {@link TokenError#INVALID_HEADER} for a bad header, and
+   *     {@link TokenError#INVALID} for any other structural fault
+   */
+  public static CompactJws parse(String token, int maxLength) throws InvalidTokenException {
+    if (token == null || token.isEmpty()) {
+      throw new InvalidTokenException(TokenError.INVALID, "token is empty");
+    }
+    if (token.length() > maxLength) {
+      throw new InvalidTokenException(
+          TokenError.INVALID, "token is longer than " + maxLength + " characters");
+    }
+    byte[] ascii = Ascii.bytesOrNull(token);
+    if (ascii == null) {
+      throw new InvalidTokenException(TokenError.INVALID, "token contains non-ASCII characters");
+    }
+    int first = indexOf(ascii, 0);
+    int second = first < 0 ? -1 : indexOf(ascii, first + 1);
+    if (second < 0 || indexOf(ascii, second + 1) >= 0) {
+      throw new InvalidTokenException(TokenError.INVALID, "token must have exactly three segments");
+    }
+    Map<String, Object> header;
+    try {
+      header = Json.parseObject(Base64Url.decode(ascii, 0, first));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidTokenException(
+          TokenError.INVALID_HEADER, "header is not base64url-encoded JSON: " + e.getMessage());
+    }
+    Map<String, Object> payload;
+    try {
+      payload = Json.parseObject(Base64Url.decode(ascii, first + 1, second));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidTokenException(
+          TokenError.INVALID, "payload is not base64url-encoded JSON: " + e.getMessage());
+    }
+    return new CompactJws(ascii, first, second, header, payload);
+  }
+
+  /**
+   * Checks the header of an HS256 token: {@code alg} exactly {@code HS256} (never taken from the
+   * token to choose an algorithm), {@code typ} absent or {@code JWT}, no {@code crit}, no JWE or
+   * compression members, and {@code cty} equal to {@code requiredCty} (absent when null).
+   */
+  public void requireHs256Header(String requiredCty) throws InvalidTokenException {
+    Object alg = header.get("alg");
+    if (!"HS256".equals(alg)) {
+      throw new InvalidTokenException(
+          TokenError.INVALID_HEADER, "alg must be HS256, not " + describe(alg));
+    }
+    Object typ = header.get("typ");
+    if (typ != null && !(typ instanceof String t && t.equalsIgnoreCase("JWT"))) {
+      throw new InvalidTokenException(TokenError.INVALID_HEADER, "typ must be JWT");
+    }
+    for (String refused : new String[] {"crit", "enc", "zip", "b64"}) {
+      if (header.containsKey(refused)) {
+        throw new InvalidTokenException(
+            TokenError.INVALID_HEADER, "header parameter " + refused + " is not supported");
+      }
+    }
+    Object cty = header.get("cty");
+    if (requiredCty == null) {
+      if (cty != null) {
+        throw new InvalidTokenException(
+            TokenError.INVALID_HEADER, "unexpected cty " + describe(cty) + " for this token kind");
+      }
+    } else if (!requiredCty.equals(cty)) {
+      throw new InvalidTokenException(
+          TokenError.INVALID_HEADER, "cty must be " + requiredCty + ", not " + describe(cty));
+    }
+  }
+
+  /** Whether the signature is the HMAC of the signing input under {@code key}, in constant time. */
+  public boolean signatureMatches(KeyedMac key) {
+    byte[] signature;
+    try {
+      signature = Base64Url.decode(ascii, secondDot + 1, ascii.length);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    return key.verify(ascii, 0, secondDot, signature);
+  }
+
+  /** The decoded header, unmodifiable. */
+  public Map<String, Object> header() {
+    return header;
+  }
+
+  /** The decoded payload, unmodifiable. Unverified until {@link #signatureMatches} is true. */
+  public Map<String, Object> payload() {
+    return payload;
+  }
+
+  /** Signs {@code headerJson} and {@code payloadJson} with HMAC under {@code key}. */
+  public static String sign(String headerJson, String payloadJson, KeyedMac key) {
+    return sign(
+        encodeSegment(headerJson.getBytes(StandardCharsets.UTF_8)),
+        payloadJson.getBytes(StandardCharsets.UTF_8),
+        key);
+  }
+
+  /**
+   * Signs an already encoded header and raw payload JSON, writing the token in one buffer: the
+   * minting hot path.
+   */
+  public static String sign(byte[] encodedHeader, byte[] payloadJson, KeyedMac key) {
+    int headerLength = encodedHeader.length;
+    int payloadLength = Base64Url.encodedLength(payloadJson.length);
+    int macLength = key.macLength();
+    int signedLength = headerLength + 1 + payloadLength;
+    byte[] out = new byte[signedLength + 1 + Base64Url.encodedLength(macLength)];
+    System.arraycopy(encodedHeader, 0, out, 0, headerLength);
+    out[headerLength] = '.';
+    Base64Url.encodeInto(payloadJson, out, headerLength + 1);
+    byte[] mac = key.compute(out, 0, signedLength);
+    out[signedLength] = '.';
+    Base64Url.encodeInto(mac, out, signedLength + 1);
+    return new String(out, StandardCharsets.ISO_8859_1);
+  }
+
+  /** The base64url encoding of {@code json}, as ASCII bytes ready for {@link #sign}. */
+  public static byte[] encodeSegment(byte[] json) {
+    return Base64Url.encode(json).getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  /** A short, safe rendering of an untrusted header value for error messages. */
+  public static String describe(Object value) {
+    if (value == null) {
+      return "none given";
+    }
+    String s = String.valueOf(value);
+    s = s.length() > 32 ? s.substring(0, 32) + "..." : s;
+    StringBuilder safe = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      safe.append(c >= 0x20 && c < 0x7F ? c : '?');
+    }
+    return safe.append('"').toString();
+  }
+
+  private static int indexOf(byte[] bytes, int from) {
+    for (int i = from; i < bytes.length; i++) {
+      if (bytes[i] == '.') {
+        return i;
+      }
+    }
+    return -1;
+  }
+}

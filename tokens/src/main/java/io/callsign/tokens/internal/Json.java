@@ -1,0 +1,473 @@
+package io.callsign.tokens.internal;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A strict JSON (RFC 8259) reader and a small writer, for token headers and payloads.
+ *
+ * <p>Hand-written because it sits on the measured token hot path, and because tokens need rules a
+ * general-purpose parser relaxes: duplicate member names, invalid UTF-8, lone surrogates and
+ * nesting beyond {@link #MAX_DEPTH} are errors (RFC 8725 section 3.7, 2.6). Numbers that are
+ * integers and fit become {@link Long}; others become {@link BigDecimal}. Objects become
+ * insertion-ordered, unmodifiable maps; arrays unmodifiable lists.
+ */
+public final class Json {
+  /** Deepest nesting of objects and arrays accepted. */
+  public static final int MAX_DEPTH = 16;
+
+  private final byte[] in;
+  private int pos;
+  private final int end;
+
+  private Json(byte[] in, int from, int to) {
+    this.in = in;
+    this.pos = from;
+    this.end = to;
+  }
+
+  /**
+   * Parses one JSON object from UTF-8 bytes.
+   *
+   * @throws IllegalArgumentException if the bytes are not exactly one valid JSON object
+   */
+  public static Map<String, Object> parseObject(byte[] utf8) {
+    Json p = new Json(utf8, 0, utf8.length);
+    p.skipWhitespace();
+    if (p.peek() != '{') {
+      throw p.error("expected an object");
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> result = (Map<String, Object>) p.value(0);
+    p.skipWhitespace();
+    if (p.pos != p.end) {
+      throw p.error("trailing data");
+    }
+    return result;
+  }
+
+  /** Parses one JSON object from a string. */
+  public static Map<String, Object> parseObject(String json) {
+    return parseObject(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private Object value(int depth) {
+    if (depth > MAX_DEPTH) {
+      throw error("nested too deeply");
+    }
+    int c = peek();
+    switch (c) {
+      case '{':
+        return object(depth + 1);
+      case '[':
+        return array(depth + 1);
+      case '"':
+        return string();
+      case 't':
+        literal("true");
+        return Boolean.TRUE;
+      case 'f':
+        literal("false");
+        return Boolean.FALSE;
+      case 'n':
+        literal("null");
+        return null;
+      default:
+        if (c == '-' || (c >= '0' && c <= '9')) {
+          return number();
+        }
+        throw error("unexpected character");
+    }
+  }
+
+  private Map<String, Object> object(int depth) {
+    pos++; // '{'
+    Map<String, Object> map = new LinkedHashMap<>();
+    skipWhitespace();
+    if (peek() == '}') {
+      pos++;
+      return Collections.unmodifiableMap(map);
+    }
+    while (true) {
+      skipWhitespace();
+      if (peek() != '"') {
+        throw error("expected a member name");
+      }
+      String name = string();
+      skipWhitespace();
+      expect(':');
+      skipWhitespace();
+      Object v = value(depth);
+      if (map.containsKey(name)) {
+        throw error("duplicate member name");
+      }
+      map.put(name, v);
+      skipWhitespace();
+      int c = next();
+      if (c == '}') {
+        return Collections.unmodifiableMap(map);
+      }
+      if (c != ',') {
+        throw error("expected ',' or '}'");
+      }
+    }
+  }
+
+  private List<Object> array(int depth) {
+    pos++; // '['
+    List<Object> list = new ArrayList<>();
+    skipWhitespace();
+    if (peek() == ']') {
+      pos++;
+      return Collections.unmodifiableList(list);
+    }
+    while (true) {
+      skipWhitespace();
+      list.add(value(depth));
+      skipWhitespace();
+      int c = next();
+      if (c == ']') {
+        return Collections.unmodifiableList(list);
+      }
+      if (c != ',') {
+        throw error("expected ',' or ']'");
+      }
+    }
+  }
+
+  private String string() {
+    pos++; // opening quote
+    int start = pos;
+    // Fast path: plain ASCII with no escapes.
+    while (pos < end) {
+      byte b = in[pos];
+      if (b == '"') {
+        String s = new String(in, start, pos - start, StandardCharsets.ISO_8859_1);
+        pos++;
+        return s;
+      }
+      if (b == '\\' || b < 0x20) {
+        break;
+      }
+      pos++;
+    }
+    pos = start;
+    StringBuilder sb = new StringBuilder();
+    while (true) {
+      if (pos >= end) {
+        throw error("unterminated string");
+      }
+      int b = in[pos] & 0xFF;
+      if (b == '"') {
+        pos++;
+        return sb.toString();
+      }
+      if (b < 0x20) {
+        throw error("control character in string");
+      }
+      if (b == '\\') {
+        pos++;
+        escape(sb);
+      } else if (b < 0x80) {
+        sb.append((char) b);
+        pos++;
+      } else {
+        sb.appendCodePoint(utf8CodePoint(b));
+      }
+    }
+  }
+
+  private void escape(StringBuilder sb) {
+    int c = next();
+    switch (c) {
+      case '"' -> sb.append('"');
+      case '\\' -> sb.append('\\');
+      case '/' -> sb.append('/');
+      case 'b' -> sb.append('\b');
+      case 'f' -> sb.append('\f');
+      case 'n' -> sb.append('\n');
+      case 'r' -> sb.append('\r');
+      case 't' -> sb.append('\t');
+      case 'u' -> {
+        char high = hex4();
+        if (Character.isHighSurrogate(high)) {
+          if (next() != '\\' || next() != 'u') {
+            throw error("lone surrogate");
+          }
+          char low = hex4();
+          if (!Character.isLowSurrogate(low)) {
+            throw error("lone surrogate");
+          }
+          sb.append(high).append(low);
+        } else if (Character.isLowSurrogate(high)) {
+          throw error("lone surrogate");
+        } else {
+          sb.append(high);
+        }
+      }
+      default -> throw error("bad escape");
+    }
+  }
+
+  private char hex4() {
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+      int c = next();
+      int d = Character.digit(c, 16);
+      if (d < 0 || c > 'f') {
+        throw error("bad \\u escape");
+      }
+      v = (v << 4) | d;
+    }
+    return (char) v;
+  }
+
+  /** Decodes one UTF-8 sequence starting with lead byte {@code b}, refusing every ill-formed one. */
+  private int utf8CodePoint(int b) {
+    int count;
+    int cp;
+    int min;
+    if (b >= 0xC2 && b <= 0xDF) {
+      count = 1;
+      cp = b & 0x1F;
+      min = 0x80;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      count = 2;
+      cp = b & 0x0F;
+      min = 0x800;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      count = 3;
+      cp = b & 0x07;
+      min = 0x10000;
+    } else {
+      throw error("invalid UTF-8");
+    }
+    pos++;
+    for (int i = 0; i < count; i++) {
+      if (pos >= end || (in[pos] & 0xC0) != 0x80) {
+        throw error("invalid UTF-8");
+      }
+      cp = (cp << 6) | (in[pos] & 0x3F);
+      pos++;
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      throw error("invalid UTF-8");
+    }
+    return cp;
+  }
+
+  private Object number() {
+    int start = pos;
+    boolean integral = true;
+    if (peek() == '-') {
+      pos++;
+    }
+    if (peek() == '0') {
+      pos++;
+    } else if (peek() >= '1' && peek() <= '9') {
+      digits();
+    } else {
+      throw error("bad number");
+    }
+    if (peek() == '.') {
+      integral = false;
+      pos++;
+      if (!isDigit(peek())) {
+        throw error("bad number");
+      }
+      digits();
+    }
+    if (peek() == 'e' || peek() == 'E') {
+      integral = false;
+      pos++;
+      if (peek() == '+' || peek() == '-') {
+        pos++;
+      }
+      if (!isDigit(peek())) {
+        throw error("bad number");
+      }
+      digits();
+    }
+    String text = new String(in, start, pos - start, StandardCharsets.ISO_8859_1);
+    if (integral && pos - start <= 18) {
+      return Long.parseLong(text);
+    }
+    if (pos - start > 64) {
+      throw error("number too long");
+    }
+    BigDecimal decimal = new BigDecimal(text);
+    if (integral) {
+      try {
+        return decimal.longValueExact();
+      } catch (ArithmeticException tooBig) {
+        return decimal;
+      }
+    }
+    return decimal;
+  }
+
+  private void digits() {
+    while (isDigit(peek())) {
+      pos++;
+    }
+  }
+
+  private static boolean isDigit(int c) {
+    return c >= '0' && c <= '9';
+  }
+
+  private void literal(String word) {
+    for (int i = 0; i < word.length(); i++) {
+      if (next() != word.charAt(i)) {
+        throw error("bad literal");
+      }
+    }
+  }
+
+  private void expect(char c) {
+    if (next() != c) {
+      throw error("expected '" + c + "'");
+    }
+  }
+
+  private void skipWhitespace() {
+    while (pos < end) {
+      byte b = in[pos];
+      if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+        return;
+      }
+      pos++;
+    }
+  }
+
+  private int peek() {
+    return pos < end ? in[pos] & 0xFF : -1;
+  }
+
+  private int next() {
+    if (pos >= end) {
+      throw error("unexpected end");
+    }
+    return in[pos++] & 0xFF;
+  }
+
+  private IllegalArgumentException error(String what) {
+    return new IllegalArgumentException("invalid JSON: " + what + " at offset " + pos);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Writing
+
+  /**
+   * Appends {@code value} as JSON. Maps (string keys, in iteration order), iterables, arrays of
+   * objects, strings, numbers, booleans and null are supported; map entries whose value is null
+   * are left out, as the official libraries do for unset grant fields.
+   */
+  public static StringBuilder write(StringBuilder out, Object value) {
+    if (value == null) {
+      out.append("null");
+    } else if (value instanceof String s) {
+      writeString(out, s);
+    } else if (value instanceof Boolean || value instanceof Integer || value instanceof Long) {
+      out.append(value);
+    } else if (value instanceof Number n) {
+      writeNumber(out, n);
+    } else if (value instanceof Map<?, ?> map) {
+      out.append('{');
+      boolean first = true;
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        if (e.getValue() == null) {
+          continue;
+        }
+        if (!first) {
+          out.append(',');
+        }
+        first = false;
+        writeString(out, String.valueOf(e.getKey()));
+        out.append(':');
+        write(out, e.getValue());
+      }
+      out.append('}');
+    } else if (value instanceof Iterable<?> items) {
+      out.append('[');
+      boolean first = true;
+      for (Object item : items) {
+        if (!first) {
+          out.append(',');
+        }
+        first = false;
+        write(out, item);
+      }
+      out.append(']');
+    } else if (value instanceof Object[] items) {
+      write(out, List.of(items));
+    } else if (value instanceof Character c) {
+      writeString(out, c.toString());
+    } else {
+      throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
+    }
+    return out;
+  }
+
+  /** Writes {@code value} as a JSON string. */
+  public static String toJson(Object value) {
+    return write(new StringBuilder(128), value).toString();
+  }
+
+  private static void writeNumber(StringBuilder out, Number n) {
+    if (n instanceof Double d && (d.isNaN() || d.isInfinite())
+        || n instanceof Float f && (f.isNaN() || f.isInfinite())) {
+      throw new IllegalArgumentException("JSON has no NaN or infinity");
+    }
+    if (n instanceof BigDecimal b) {
+      out.append(b.toString());
+    } else {
+      out.append(n);
+    }
+  }
+
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  /** Appends {@code s} as a quoted JSON string, escaping what RFC 8259 requires. */
+  public static void writeString(StringBuilder out, String s) {
+    out.append('"');
+    int n = s.length();
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        case '\b' -> out.append("\\b");
+        case '\f' -> out.append("\\f");
+        default -> {
+          if (Character.isSurrogate(c) && !isPairedSurrogate(s, i)) {
+            // Not encodable as UTF-8, and every strict reader (ours included) refuses it.
+            throw new IllegalArgumentException("string contains an unpaired surrogate");
+          }
+          if (c < 0x20) {
+            out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    out.append('"');
+  }
+
+  private static boolean isPairedSurrogate(String s, int i) {
+    char c = s.charAt(i);
+    if (Character.isHighSurrogate(c)) {
+      return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+    }
+    return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+  }
+}
