@@ -155,20 +155,15 @@ public final class AccessToken {
     headers.put("alg", "HS256");
     headers.put("typ", "JWT");
     headers.put("cty", CONTENT_TYPE);
-    headers.put("twr", region);
+    if (region != null) {
+      headers.put("twr", region);
+    }
     return Collections.unmodifiableMap(headers);
   }
 
-  /** The payload claims. */
+  /** The payload claims, exactly as the token carries them. */
   public Map<String, Object> getClaims() {
-    Map<String, Object> claims = new LinkedHashMap<>();
-    claims.put("jti", getId());
-    claims.put("iss", keySid);
-    claims.put("sub", accountSid);
-    claims.put("exp", expiresAt);
-    claims.put("nbf", notBefore);
-    claims.put("grants", grantsClaim());
-    return Collections.unmodifiableMap(claims);
+    return Json.parseObject(payloadJson());
   }
 
   @Override

@@ -1,0 +1,48 @@
+package io.callsign.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code callsign} command. Results go to stdout as JSON (a bare token or signature where the
+ * command says so), errors to stderr. Exit status: 0 success, 1 a negative answer (token invalid,
+ * signature not matching) or a failure, 2 a usage error.
+ */
+@Command(
+    name = "callsign",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Twilio-compatible tokens, webhook signatures and (soon) the Callsign server.",
+    subcommands = {TokenCommand.class, WebhookCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+  /** Exit status for a well-formed request whose answer is "no". */
+  static final int EXIT_NEGATIVE = 1;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line, shared with tests. */
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (e instanceof IllegalArgumentException) {
+            // Input that parsed but does not make sense (short secret, bad SID): a usage error.
+            commandLine.getErr().println("callsign: " + e.getMessage());
+            return CommandLine.ExitCode.USAGE;
+          }
+          commandLine.getErr().println("callsign: " + e);
+          return CommandLine.ExitCode.SOFTWARE;
+        });
+    return cli;
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"callsign " + (version == null ? "development build" : version)};
+    }
+  }
+}
