@@ -31,10 +31,10 @@ import java.util.Objects;
  *     .toJwt();
  * }</pre>
  *
- * <p>The header is {@code {"alg":"HS256","typ":"JWT","cty":"twilio-fpa;v=1"}} plus {@code twr}
- * when a region is set; the payload is {@code jti, iss, sub, exp, nbf, grants}. Unlike
- * twilio-java, the builder refuses what no verifier would accept: malformed SIDs, secrets shorter
- * than 32 bytes, and lifetimes above 24 hours.
+ * <p>The header is {@code {"alg":"HS256","typ":"JWT","cty":"twilio-fpa;v=1"}} plus {@code twr} when
+ * a region is set; the payload is {@code jti, iss, sub, exp, nbf, grants}. Unlike twilio-java, the
+ * builder refuses what no verifier would accept: malformed SIDs, secrets shorter than 32 bytes, and
+ * lifetimes above 24 hours.
  */
 public final class AccessToken {
   /** The {@code cty} header value that marks a Twilio Access Token. */
@@ -83,7 +83,8 @@ public final class AccessToken {
       byte[] encodedHeader =
           region == null
               ? ENCODED_HEADER
-              : CompactJws.encodeSegment(Json.toJson(getHeaders()).getBytes(StandardCharsets.UTF_8));
+              : CompactJws.encodeSegment(
+                  Json.toJson(getHeaders()).getBytes(StandardCharsets.UTF_8));
       jwt = CompactJws.sign(encodedHeader, payloadJson(), key);
     }
     return jwt;
@@ -207,7 +208,10 @@ public final class AccessToken {
 
     /** As {@link #Builder(String, String, byte[])}, with the secret as UTF-8 text. */
     public Builder(String accountSid, String keySid, String secret) {
-      this(accountSid, keySid, Objects.requireNonNull(secret, "secret").getBytes(StandardCharsets.UTF_8));
+      this(
+          accountSid,
+          keySid,
+          Objects.requireNonNull(secret, "secret").getBytes(StandardCharsets.UTF_8));
     }
 
     /** The identity of the user the token is for (written inside {@code grants}). */

@@ -10,8 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Verifies Twilio Access Tokens minted by this library, twilio-java, twilio-node or
- * twilio-python.
+ * Verifies Twilio Access Tokens minted by this library, twilio-java, twilio-node or twilio-python.
  *
  * <pre>{@code
  * AccessTokenVerifier verifier = AccessTokenVerifier.builder(keys::find).build();
@@ -51,7 +50,8 @@ public final class AccessTokenVerifier {
   private static final Map<String, List<String>> STRING_FIELDS =
       Map.of(
           "video", List.of("room"),
-          "chat", List.of("service_sid", "endpoint_id", "deployment_role_sid", "push_credential_sid"),
+          "chat",
+              List.of("service_sid", "endpoint_id", "deployment_role_sid", "push_credential_sid"),
           "ip_messaging",
               List.of("service_sid", "endpoint_id", "deployment_role_sid", "push_credential_sid"),
           "data_sync", List.of("service_sid", "endpoint_id"),

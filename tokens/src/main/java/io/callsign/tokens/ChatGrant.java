@@ -1,6 +1,5 @@
 package io.callsign.tokens;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Access to Chat and Conversations: {@code "chat": {"service_sid": ..., ...}}. */
@@ -61,11 +60,14 @@ public class ChatGrant implements Grant {
 
   @Override
   public Map<String, Object> getPayload() {
-    Map<String, Object> payload = new LinkedHashMap<>();
-    payload.put("service_sid", serviceSid);
-    payload.put("endpoint_id", endpointId);
-    payload.put("deployment_role_sid", deploymentRoleSid);
-    payload.put("push_credential_sid", pushCredentialSid);
-    return payload;
+    return GrantPayload.of(
+        "service_sid",
+        serviceSid,
+        "endpoint_id",
+        endpointId,
+        "deployment_role_sid",
+        deploymentRoleSid,
+        "push_credential_sid",
+        pushCredentialSid);
   }
 }

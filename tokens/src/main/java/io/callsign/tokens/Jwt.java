@@ -52,8 +52,7 @@ public final class Jwt {
             header.put(name, value);
           }
         });
-    return CompactJws.sign(Json.toJson(header),
-        Json.toJson(claims), key(secret));
+    return CompactJws.sign(Json.toJson(header), Json.toJson(claims), key(secret));
   }
 
   /** Decodes and verifies {@code token} against the system clock. */
@@ -67,8 +66,7 @@ public final class Jwt {
    *
    * @throws JwtDecodeException if any check fails
    */
-  public static Decoded decode(String token, byte[] secret, Clock clock)
-      throws JwtDecodeException {
+  public static Decoded decode(String token, byte[] secret, Clock clock) throws JwtDecodeException {
     CompactJws jws = split(token);
     if (!"HS256".equals(jws.header().get("alg"))) {
       throw new JwtDecodeException(
@@ -88,7 +86,8 @@ public final class Jwt {
     }
     Object nbf = jws.payload().get("nbf");
     if (nbf != null && (!(nbf instanceof Long n) || now < n - leeway)) {
-      throw new JwtDecodeException(nbf instanceof Long ? "token not yet valid" : "nbf is not a number");
+      throw new JwtDecodeException(
+          nbf instanceof Long ? "token not yet valid" : "nbf is not a number");
     }
     return new Decoded(jws.header(), jws.payload());
   }

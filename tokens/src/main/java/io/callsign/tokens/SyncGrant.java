@@ -1,6 +1,5 @@
 package io.callsign.tokens;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Access to Sync: {@code "data_sync": {"service_sid": ..., "endpoint_id": ...}}. */
@@ -37,9 +36,6 @@ public class SyncGrant implements Grant {
 
   @Override
   public Map<String, Object> getPayload() {
-    Map<String, Object> payload = new LinkedHashMap<>();
-    payload.put("service_sid", serviceSid);
-    payload.put("endpoint_id", endpointId);
-    return payload;
+    return GrantPayload.of("service_sid", serviceSid, "endpoint_id", endpointId);
   }
 }

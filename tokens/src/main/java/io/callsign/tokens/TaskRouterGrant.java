@@ -1,6 +1,5 @@
 package io.callsign.tokens;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Access to TaskRouter: {@code "task_router": {"workspace_sid", "worker_sid", "role"}}. */
@@ -49,10 +48,6 @@ public class TaskRouterGrant implements Grant {
 
   @Override
   public Map<String, Object> getPayload() {
-    Map<String, Object> payload = new LinkedHashMap<>();
-    payload.put("workspace_sid", workspaceSid);
-    payload.put("worker_sid", workerSid);
-    payload.put("role", role);
-    return payload;
+    return GrantPayload.of("workspace_sid", workspaceSid, "worker_sid", workerSid, "role", role);
   }
 }

@@ -1,6 +1,5 @@
 package io.callsign.tokens;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Access to Programmable Video: {@code "video": {"room": ...}}. */
@@ -25,8 +24,6 @@ public class VideoGrant implements Grant {
 
   @Override
   public Map<String, Object> getPayload() {
-    Map<String, Object> payload = new LinkedHashMap<>();
-    payload.put("room", room);
-    return payload;
+    return GrantPayload.of("room", room);
   }
 }

@@ -80,20 +80,22 @@ public class VoiceGrant implements Grant {
 
   @Override
   public Map<String, Object> getPayload() {
-    Map<String, Object> payload = new LinkedHashMap<>();
-    if (incomingAllow != null) {
-      payload.put("incoming", Map.of("allow", incomingAllow));
-    }
-    if (outgoingApplicationSid != null && !outgoingApplicationSid.isEmpty()) {
-      Map<String, Object> outgoing = new LinkedHashMap<>();
-      outgoing.put("application_sid", outgoingApplicationSid);
-      if (outgoingApplicationParams != null && !outgoingApplicationParams.isEmpty()) {
-        outgoing.put("params", outgoingApplicationParams);
-      }
-      payload.put("outgoing", outgoing);
-    }
-    payload.put("push_credential_sid", pushCredentialSid);
-    payload.put("endpoint_id", endpointId);
-    return payload;
+    boolean hasOutgoing = outgoingApplicationSid != null && !outgoingApplicationSid.isEmpty();
+    boolean hasParams = outgoingApplicationParams != null && !outgoingApplicationParams.isEmpty();
+    return GrantPayload.of(
+        "incoming",
+        incomingAllow == null ? null : Map.of("allow", incomingAllow),
+        "outgoing",
+        hasOutgoing
+            ? GrantPayload.of(
+                "application_sid",
+                outgoingApplicationSid,
+                "params",
+                hasParams ? outgoingApplicationParams : null)
+            : null,
+        "push_credential_sid",
+        pushCredentialSid,
+        "endpoint_id",
+        endpointId);
   }
 }

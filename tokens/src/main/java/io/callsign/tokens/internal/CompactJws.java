@@ -20,7 +20,11 @@ public final class CompactJws {
   private final Map<String, Object> payload;
 
   private CompactJws(
-      byte[] ascii, int firstDot, int secondDot, Map<String, Object> header, Map<String, Object> payload) {
+      byte[] ascii,
+      int firstDot,
+      int secondDot,
+      Map<String, Object> header,
+      Map<String, Object> payload) {
     this.ascii = ascii;
     this.firstDot = firstDot;
     this.secondDot = secondDot;
@@ -71,7 +75,8 @@ public final class CompactJws {
   /**
    * Checks the header of an HS256 token: {@code alg} exactly {@code HS256} (never taken from the
    * token to choose an algorithm), {@code typ} absent or {@code JWT}, no {@code crit}, no JWE or
-   * compression members, and {@code cty} equal to {@code requiredCty} (absent when null).
+   * compression members, and {@code cty} equal to {@code requiredCty}, with or without the {@code
+   * application/} prefix (absent when null).
    */
   public void requireHs256Header(String requiredCty) throws InvalidTokenException {
     Object alg = header.get("alg");
@@ -95,7 +100,8 @@ public final class CompactJws {
         throw new InvalidTokenException(
             TokenError.INVALID_HEADER, "unexpected cty " + describe(cty) + " for this token kind");
       }
-    } else if (!requiredCty.equals(cty)) {
+    } else if (!requiredCty.equals(cty) && !("application/" + requiredCty).equals(cty)) {
+      // RFC 7515 section 4.1.10: "application/" may be left out, and means the same.
       throw new InvalidTokenException(
           TokenError.INVALID_HEADER, "cty must be " + requiredCty + ", not " + describe(cty));
     }

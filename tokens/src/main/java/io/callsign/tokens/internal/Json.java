@@ -227,7 +227,9 @@ public final class Json {
     return (char) v;
   }
 
-  /** Decodes one UTF-8 sequence starting with lead byte {@code b}, refusing every ill-formed one. */
+  /**
+   * Decodes one UTF-8 sequence starting with lead byte {@code b}, refusing every ill-formed one.
+   */
   private int utf8CodePoint(int b) {
     int count;
     int cp;
@@ -365,8 +367,8 @@ public final class Json {
 
   /**
    * Appends {@code value} as JSON. Maps (string keys, in iteration order), iterables, arrays of
-   * objects, strings, numbers, booleans and null are supported; map entries whose value is null
-   * are left out, as the official libraries do for unset grant fields.
+   * objects, strings, numbers, booleans and null are supported; map entries whose value is null are
+   * left out, as the official libraries do for unset grant fields.
    */
   public static StringBuilder write(StringBuilder out, Object value) {
     if (value == null) {
