@@ -3,6 +3,7 @@ package io.callsign.tokens.internal;
 import io.callsign.tokens.InvalidTokenException;
 import io.callsign.tokens.TokenError;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -13,6 +14,8 @@ import java.util.Map;
  * looks up the key, then calls {@link #signatureMatches(KeyedMac)} before trusting any claim.
  */
 public final class CompactJws {
+  private static final String[] REFUSED_HEADER_PARAMETERS = {"crit", "enc", "zip", "b64"};
+
   private final byte[] ascii;
   private final int firstDot;
   private final int secondDot;
@@ -46,19 +49,21 @@ public final class CompactJws {
       throw new InvalidTokenException(
           TokenError.INVALID, "token is longer than " + maxLength + " characters");
     }
-    byte[] ascii = Ascii.bytesOrNull(token);
-    if (ascii == null) {
-      throw new InvalidTokenException(TokenError.INVALID, "token contains non-ASCII characters");
-    }
-    int first = indexOf(ascii, 0);
-    int second = first < 0 ? -1 : indexOf(ascii, first + 1);
-    if (second < 0 || indexOf(ascii, second + 1) >= 0) {
+    int first = token.indexOf('.');
+    int second = first < 0 ? -1 : token.indexOf('.', first + 1);
+    if (second < 0 || token.indexOf('.', second + 1) >= 0) {
       throw new InvalidTokenException(TokenError.INVALID, "token must have exactly three segments");
     }
+    // Characters outside Latin-1 become '?', which the strict base64url decoding refuses like any
+    // other character outside its alphabet; ASCII is only checked when naming the error.
+    byte[] ascii = token.getBytes(StandardCharsets.ISO_8859_1);
     Map<String, Object> header;
     try {
-      header = Json.parseObject(Base64Url.decode(ascii, 0, first));
+      header = header(ascii, first);
     } catch (IllegalArgumentException e) {
+      if (Ascii.bytesOrNull(token) == null) {
+        throw new InvalidTokenException(TokenError.INVALID, "token contains non-ASCII characters");
+      }
       throw new InvalidTokenException(
           TokenError.INVALID_HEADER, "header is not base64url-encoded JSON: " + e.getMessage());
     }
@@ -67,10 +72,42 @@ public final class CompactJws {
       payload = Json.parseObject(Base64Url.decode(ascii, first + 1, second));
     } catch (IllegalArgumentException e) {
       throw new InvalidTokenException(
-          TokenError.INVALID, "payload is not base64url-encoded JSON: " + e.getMessage());
+          TokenError.INVALID,
+          Ascii.bytesOrNull(token) == null
+              ? "token contains non-ASCII characters"
+              : "payload is not base64url-encoded JSON: " + e.getMessage());
     }
     return new CompactJws(ascii, first, second, header, payload);
   }
+
+  /**
+   * The parsed header segment {@code ascii[0, length)}. Decoding a header is a pure function of its
+   * bytes, and real traffic carries a handful of distinct headers (one per library and region), so
+   * the last few are kept and compared byte for byte instead of decoded again.
+   */
+  private static Map<String, Object> header(byte[] ascii, int length) {
+    CachedHeader[] cache = HEADER_CACHE;
+    for (CachedHeader cached : cache) {
+      if (cached != null
+          && cached.encoded.length == length
+          && Arrays.equals(cached.encoded, 0, length, ascii, 0, length)) {
+        return cached.header;
+      }
+    }
+    Map<String, Object> header = Json.parseObject(Base64Url.decode(ascii, 0, length));
+    if (length <= MAX_CACHED_HEADER_LENGTH) {
+      // Racy on purpose: a lost update only costs a later decode.
+      cache[nextHeaderSlot++ & (cache.length - 1)] =
+          new CachedHeader(Arrays.copyOf(ascii, length), header);
+    }
+    return header;
+  }
+
+  private record CachedHeader(byte[] encoded, Map<String, Object> header) {}
+
+  private static final int MAX_CACHED_HEADER_LENGTH = 256;
+  private static final CachedHeader[] HEADER_CACHE = new CachedHeader[8];
+  private static int nextHeaderSlot;
 
   /**
    * Checks the header of an HS256 token: {@code alg} exactly {@code HS256} (never taken from the
@@ -88,7 +125,7 @@ public final class CompactJws {
     if (typ != null && !(typ instanceof String t && t.equalsIgnoreCase("JWT"))) {
       throw new InvalidTokenException(TokenError.INVALID_HEADER, "typ must be JWT");
     }
-    for (String refused : new String[] {"crit", "enc", "zip", "b64"}) {
+    for (String refused : REFUSED_HEADER_PARAMETERS) {
       if (header.containsKey(refused)) {
         throw new InvalidTokenException(
             TokenError.INVALID_HEADER, "header parameter " + refused + " is not supported");
@@ -173,14 +210,5 @@ public final class CompactJws {
       safe.append(c >= 0x20 && c < 0x7F ? c : '?');
     }
     return safe.append('"').toString();
-  }
-
-  private static int indexOf(byte[] bytes, int from) {
-    for (int i = from; i < bytes.length; i++) {
-      if (bytes[i] == '.') {
-        return i;
-      }
-    }
-    return -1;
   }
 }

@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -15,7 +14,8 @@ import java.util.Map;
  * general-purpose parser relaxes: duplicate member names, invalid UTF-8, lone surrogates and
  * nesting beyond {@link #MAX_DEPTH} are errors (RFC 8725 section 3.7, 2.6). Numbers that are
  * integers and fit become {@link Long}; others become {@link BigDecimal}. Objects become
- * insertion-ordered, unmodifiable maps; arrays unmodifiable lists.
+ * insertion-ordered, unmodifiable maps (compact, see {@code JsonObject}); arrays unmodifiable
+ * lists.
  */
 public final class Json {
   /** Deepest nesting of objects and arrays accepted. */
@@ -87,30 +87,28 @@ public final class Json {
 
   private Map<String, Object> object(int depth) {
     pos++; // '{'
-    Map<String, Object> map = new LinkedHashMap<>();
+    JsonObject map = new JsonObject();
     skipWhitespace();
     if (peek() == '}') {
       pos++;
-      return Collections.unmodifiableMap(map);
+      return map;
     }
     while (true) {
       skipWhitespace();
       if (peek() != '"') {
         throw error("expected a member name");
       }
-      String name = string();
+      String name = memberName();
       skipWhitespace();
       expect(':');
       skipWhitespace();
-      Object v = value(depth);
-      if (map.containsKey(name)) {
+      if (!map.add(name, value(depth))) {
         throw error("duplicate member name");
       }
-      map.put(name, v);
       skipWhitespace();
       int c = next();
       if (c == '}') {
-        return Collections.unmodifiableMap(map);
+        return map;
       }
       if (c != ',') {
         throw error("expected ',' or '}'");
@@ -137,6 +135,111 @@ public final class Json {
       if (c != ',') {
         throw error("expected ',' or ']'");
       }
+    }
+  }
+
+  /**
+   * A member name. Token payloads repeat the same few names, so names known in advance are returned
+   * as shared constants (with their hash already cached) instead of new strings.
+   */
+  private String memberName() {
+    int start = pos + 1;
+    int hash = 0;
+    int i = start;
+    while (i < end) {
+      byte b = in[i];
+      if (b == '"') {
+        int mask = KNOWN_NAMES.length - 1;
+        for (int slot = spread(hash) & mask; KNOWN_NAMES[slot] != null; slot = (slot + 1) & mask) {
+          if (matches(KNOWN_NAMES[slot], start, i)) {
+            pos = i + 1;
+            return KNOWN_NAMES[slot];
+          }
+        }
+        break;
+      }
+      if (b == '\\' || b < 0x20) {
+        break;
+      }
+      hash = 31 * hash + (b & 0xFF);
+      i++;
+    }
+    return string();
+  }
+
+  private boolean matches(String known, int from, int to) {
+    if (known.length() != to - from) {
+      return false;
+    }
+    for (int i = 0; i < known.length(); i++) {
+      if (known.charAt(i) != in[from + i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int spread(int hash) {
+    return hash ^ (hash >>> 16);
+  }
+
+  /** Names of JOSE headers, token claims and grant fields: an open-addressing table by hash. */
+  private static final String[] KNOWN_NAMES = new String[256];
+
+  static {
+    String[] names = {
+      "alg",
+      "typ",
+      "cty",
+      "twr",
+      "kid",
+      "jti",
+      "iss",
+      "sub",
+      "aud",
+      "exp",
+      "nbf",
+      "iat",
+      "grants",
+      "identity",
+      "video",
+      "room",
+      "voice",
+      "incoming",
+      "allow",
+      "outgoing",
+      "application_sid",
+      "params",
+      "push_credential_sid",
+      "endpoint_id",
+      "chat",
+      "service_sid",
+      "deployment_role_sid",
+      "data_sync",
+      "task_router",
+      "workspace_sid",
+      "worker_sid",
+      "role",
+      "player",
+      "scope",
+      "account_sid",
+      "channel",
+      "version",
+      "policies",
+      "url",
+      "method",
+      "query_filter",
+      "post_filter",
+      "friendly_name",
+      "taskqueue_sid"
+    };
+    int mask = KNOWN_NAMES.length - 1;
+    for (String name : names) {
+      int slot = spread(name.hashCode()) & mask;
+      while (KNOWN_NAMES[slot] != null) {
+        slot = (slot + 1) & mask;
+      }
+      KNOWN_NAMES[slot] = name;
     }
   }
 
@@ -266,16 +369,23 @@ public final class Json {
   private Object number() {
     int start = pos;
     boolean integral = true;
-    if (peek() == '-') {
+    boolean negative = peek() == '-';
+    if (negative) {
       pos++;
     }
+    long magnitude = 0;
     if (peek() == '0') {
       pos++;
     } else if (peek() >= '1' && peek() <= '9') {
-      digits();
+      // Accumulate while scanning: token times are integers, and this avoids a String per number.
+      while (isDigit(peek())) {
+        magnitude = magnitude * 10 + (in[pos] - '0');
+        pos++;
+      }
     } else {
       throw error("bad number");
     }
+    int integerDigits = pos - start - (negative ? 1 : 0);
     if (peek() == '.') {
       integral = false;
       pos++;
@@ -295,10 +405,10 @@ public final class Json {
       }
       digits();
     }
-    String text = new String(in, start, pos - start, StandardCharsets.ISO_8859_1);
-    if (integral && pos - start <= 18) {
-      return Long.parseLong(text);
+    if (integral && integerDigits <= 18) {
+      return negative ? -magnitude : magnitude;
     }
+    String text = new String(in, start, pos - start, StandardCharsets.ISO_8859_1);
     if (pos - start > 64) {
       throw error("number too long");
     }
@@ -439,7 +549,17 @@ public final class Json {
   public static void writeString(StringBuilder out, String s) {
     out.append('"');
     int n = s.length();
-    for (int i = 0; i < n; i++) {
+    int plain = 0;
+    while (plain < n) {
+      char c = s.charAt(plain);
+      if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) {
+        break;
+      }
+      plain++;
+    }
+    // Most strings (SIDs, names, URLs) need no escaping: append them whole.
+    out.append(s, 0, plain);
+    for (int i = plain; i < n; i++) {
       char c = s.charAt(i);
       switch (c) {
         case '"' -> out.append("\\\"");

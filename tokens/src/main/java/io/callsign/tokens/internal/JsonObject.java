@@ -1,0 +1,118 @@
+package io.callsign.tokens.internal;
+
+import java.util.AbstractMap;
+import java.util.AbstractSet;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Set;
+
+/**
+ * A parsed JSON object: immutable, insertion-ordered, two arrays and a linear lookup.
+ *
+ * <p>Token objects have a handful of members, where a scan beats hashing and a {@code
+ * LinkedHashMap}'s per-entry nodes dominate the cost of parsing. Duplicate names are detected while
+ * building, by scanning for small objects and with a hash set beyond {@link #SCAN_LIMIT} members,
+ * so a hostile object with thousands of members stays linear.
+ */
+final class JsonObject extends AbstractMap<String, Object> {
+  private static final int SCAN_LIMIT = 16;
+
+  private String[] names;
+  private int[] hashes;
+  private Object[] values;
+  private int size;
+  private Set<String> index;
+
+  JsonObject() {
+    this.names = new String[8];
+    this.hashes = new int[8];
+    this.values = new Object[8];
+  }
+
+  /** Adds a member; returns false, adding nothing, if the name is already present. */
+  boolean add(String name, Object value) {
+    if (index != null) {
+      if (!index.add(name)) {
+        return false;
+      }
+    } else if (indexOf(name) >= 0) {
+      return false;
+    } else if (size == SCAN_LIMIT) {
+      index = new HashSet<>(Arrays.asList(names).subList(0, size));
+      index.add(name);
+    }
+    if (size == names.length) {
+      names = Arrays.copyOf(names, size * 2);
+      hashes = Arrays.copyOf(hashes, size * 2);
+      values = Arrays.copyOf(values, size * 2);
+    }
+    names[size] = name;
+    hashes[size] = name.hashCode();
+    values[size] = value;
+    size++;
+    return true;
+  }
+
+  private int indexOf(Object name) {
+    if (!(name instanceof String key)) {
+      return -1;
+    }
+    // String caches its hash, so comparing hashes first makes misses nearly free.
+    int hash = key.hashCode();
+    for (int i = 0; i < size; i++) {
+      if (hashes[i] == hash && names[i].equals(key)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  @Override
+  public Object get(Object name) {
+    int i = indexOf(name);
+    return i < 0 ? null : values[i];
+  }
+
+  @Override
+  public boolean containsKey(Object name) {
+    return indexOf(name) >= 0;
+  }
+
+  @Override
+  public int size() {
+    return size;
+  }
+
+  @Override
+  public Set<Entry<String, Object>> entrySet() {
+    return new AbstractSet<>() {
+      @Override
+      public Iterator<Entry<String, Object>> iterator() {
+        return new Iterator<>() {
+          private int next;
+
+          @Override
+          public boolean hasNext() {
+            return next < size;
+          }
+
+          @Override
+          public Entry<String, Object> next() {
+            if (next >= size) {
+              throw new NoSuchElementException();
+            }
+            int i = next++;
+            return new SimpleImmutableEntry<>(names[i], values[i]);
+          }
+        };
+      }
+
+      @Override
+      public int size() {
+        return size;
+      }
+    };
+  }
+}
