@@ -19,9 +19,9 @@ import picocli.CommandLine.TypeConversionException;
  * Parses {@code --grant KIND:field=value,field=value} into a grant. Kinds and fields use the
  * token's JSON names: {@code video:room=R}, {@code
  * voice:outgoing_application_sid=AP..,incoming_allow=true}, {@code chat:service_sid=IS..}, {@code
- * data_sync:service_sid=IS..} (or {@code sync:}), {@code task_router:workspace_sid=WS..,worker_sid=WK..,role=worker},
- * {@code player:playbackUrl=..} (any fields). Voice parameters for the outgoing application are
- * {@code outgoing_params.NAME=value}.
+ * data_sync:service_sid=IS..} (or {@code sync:}), {@code
+ * task_router:workspace_sid=WS..,worker_sid=WK..,role=worker}, {@code player:playbackUrl=..} (any
+ * fields). Voice parameters for the outgoing application are {@code outgoing_params.NAME=value}.
  */
 final class GrantSpec implements ITypeConverter<Grant> {
   @Override
@@ -154,6 +154,11 @@ final class GrantSpec implements ITypeConverter<Grant> {
 
   private static TypeConversionException unknownField(String kind, String name, Set<String> known) {
     return new TypeConversionException(
-        "unknown " + kind + " field '" + name + "'; known: " + String.join(", ", known.stream().sorted().toList()));
+        "unknown "
+            + kind
+            + " field '"
+            + name
+            + "'; known: "
+            + String.join(", ", known.stream().sorted().toList()));
   }
 }
