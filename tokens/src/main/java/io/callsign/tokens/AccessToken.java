@@ -2,6 +2,8 @@ package io.callsign.tokens;
 
 import io.callsign.tokens.internal.CompactJws;
 import io.callsign.tokens.internal.Json;
+import io.callsign.tokens.internal.JsonObject;
+import io.callsign.tokens.internal.JsonWriter;
 import io.callsign.tokens.internal.KeyedMac;
 import io.callsign.tokens.sid.AccountSid;
 import io.callsign.tokens.sid.KeySid;
@@ -91,26 +93,22 @@ public final class AccessToken {
   }
 
   private byte[] payloadJson() {
-    StringBuilder out = new StringBuilder(256);
-    out.append("{\"jti\":");
-    Json.writeString(out, getId());
-    out.append(",\"iss\":\"").append(keySid);
-    out.append("\",\"sub\":\"").append(accountSid);
-    out.append("\",\"exp\":").append(expiresAt);
+    // SIDs were validated as two letters and hex digits: they are written without escaping.
+    JsonWriter out = new JsonWriter(512);
+    out.raw("{\"jti\":\"").raw(keySid).raw("-").number(issuedAt);
+    out.raw("\",\"iss\":\"").raw(keySid).raw("\",\"sub\":\"").raw(accountSid);
+    out.raw("\",\"exp\":").number(expiresAt);
     if (notBefore != null) {
-      out.append(",\"nbf\":").append(notBefore.longValue());
+      out.raw(",\"nbf\":").number(notBefore);
     }
-    out.append(",\"grants\":");
-    Json.write(out, grantsClaim());
-    out.append('}');
-    return out.toString().getBytes(StandardCharsets.UTF_8);
+    out.raw(",\"grants\":").value(grantsClaim()).raw("}");
+    return out.toByteArray();
   }
 
   private Map<String, Object> grantsClaim() {
-    Map<String, Object> claim = new LinkedHashMap<>();
-    claim.put("identity", identity);
+    JsonObject claim = JsonObject.of("identity", identity);
     for (Grant grant : grants.values()) {
-      claim.put(grant.getGrantKey(), grant.getPayload());
+      claim.with(grant.getGrantKey(), grant.getPayload());
     }
     return claim;
   }

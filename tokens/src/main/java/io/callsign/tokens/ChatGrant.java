@@ -1,5 +1,6 @@
 package io.callsign.tokens;
 
+import io.callsign.tokens.internal.JsonObject;
 import java.util.Map;
 
 /** Access to Chat and Conversations: {@code "chat": {"service_sid": ..., ...}}. */
@@ -60,7 +61,7 @@ public class ChatGrant implements Grant {
 
   @Override
   public Map<String, Object> getPayload() {
-    return GrantPayload.of(
+    return JsonObject.of(
         "service_sid",
         serviceSid,
         "endpoint_id",

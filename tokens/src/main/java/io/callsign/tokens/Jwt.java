@@ -52,7 +52,8 @@ public final class Jwt {
             header.put(name, value);
           }
         });
-    return CompactJws.sign(Json.toJson(header), Json.toJson(claims), key(secret));
+    return CompactJws.sign(
+        CompactJws.encodeSegment(Json.toUtf8(header)), Json.toUtf8(claims), key(secret));
   }
 
   /** Decodes and verifies {@code token} against the system clock. */

@@ -1,5 +1,6 @@
 package io.callsign.tokens;
 
+import io.callsign.tokens.internal.JsonObject;
 import java.util.Map;
 
 /** Access to Sync: {@code "data_sync": {"service_sid": ..., "endpoint_id": ...}}. */
@@ -36,6 +37,6 @@ public class SyncGrant implements Grant {
 
   @Override
   public Map<String, Object> getPayload() {
-    return GrantPayload.of("service_sid", serviceSid, "endpoint_id", endpointId);
+    return JsonObject.of("service_sid", serviceSid, "endpoint_id", endpointId);
   }
 }

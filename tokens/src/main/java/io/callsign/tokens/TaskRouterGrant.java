@@ -1,5 +1,6 @@
 package io.callsign.tokens;
 
+import io.callsign.tokens.internal.JsonObject;
 import java.util.Map;
 
 /** Access to TaskRouter: {@code "task_router": {"workspace_sid", "worker_sid", "role"}}. */
@@ -48,6 +49,6 @@ public class TaskRouterGrant implements Grant {
 
   @Override
   public Map<String, Object> getPayload() {
-    return GrantPayload.of("workspace_sid", workspaceSid, "worker_sid", workerSid, "role", role);
+    return JsonObject.of("workspace_sid", workspaceSid, "worker_sid", workerSid, "role", role);
   }
 }

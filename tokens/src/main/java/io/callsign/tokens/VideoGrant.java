@@ -1,5 +1,6 @@
 package io.callsign.tokens;
 
+import io.callsign.tokens.internal.JsonObject;
 import java.util.Map;
 
 /** Access to Programmable Video: {@code "video": {"room": ...}}. */
@@ -24,6 +25,6 @@ public class VideoGrant implements Grant {
 
   @Override
   public Map<String, Object> getPayload() {
-    return GrantPayload.of("room", room);
+    return JsonObject.of("room", room);
   }
 }

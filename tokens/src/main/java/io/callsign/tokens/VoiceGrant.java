@@ -1,5 +1,6 @@
 package io.callsign.tokens;
 
+import io.callsign.tokens.internal.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -82,12 +83,12 @@ public class VoiceGrant implements Grant {
   public Map<String, Object> getPayload() {
     boolean hasOutgoing = outgoingApplicationSid != null && !outgoingApplicationSid.isEmpty();
     boolean hasParams = outgoingApplicationParams != null && !outgoingApplicationParams.isEmpty();
-    return GrantPayload.of(
+    return JsonObject.of(
         "incoming",
         incomingAllow == null ? null : Map.of("allow", incomingAllow),
         "outgoing",
         hasOutgoing
-            ? GrantPayload.of(
+            ? JsonObject.of(
                 "application_sid",
                 outgoingApplicationSid,
                 "params",

@@ -348,6 +348,17 @@ class AccessTokenVerifierTest {
   }
 
   @Test
+  void verifyWhenAstralCharactersShiftOffsetsThenRefusedAsInvalid() {
+    // Found by Jazzer: a surrogate pair is two chars but one Latin-1 byte.
+    String token = "\uD83D\uDE00".repeat(20) + ".a.b";
+    String valid = keys.token().build().toJwt();
+
+    assertRefused(() -> keys.verifier().verify(token), TokenError.INVALID);
+    assertRefused(
+        () -> keys.verifier().verify("\uD83D\uDE00" + valid.substring(1)), TokenError.INVALID);
+  }
+
+  @Test
   void verifyWhenJsonNestedTooDeeplyThenRefusedAsInvalid() {
     String payload =
         keys.payload(now + 60)

@@ -21,16 +21,9 @@ public final class Base64Url {
     return ENCODER.encodeToString(bytes);
   }
 
-  /** Encodes {@code src} without padding into {@code dst} at {@code offset}; returns the length. */
-  public static int encodeInto(byte[] src, byte[] dst, int offset) {
-    byte[] encoded = ENCODER.encode(src);
-    System.arraycopy(encoded, 0, dst, offset, encoded.length);
-    return encoded.length;
-  }
-
-  /** The length of the unpadded encoding of {@code n} bytes. */
-  public static int encodedLength(int n) {
-    return (n / 3) * 4 + (n % 3 == 0 ? 0 : n % 3 + 1);
+  /** Encodes without padding, as ASCII bytes. */
+  public static byte[] encodeToBytes(byte[] bytes) {
+    return ENCODER.encode(bytes);
   }
 
   /**

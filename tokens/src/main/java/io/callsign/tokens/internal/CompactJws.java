@@ -5,6 +5,7 @@ import io.callsign.tokens.TokenError;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
+import javax.crypto.Mac;
 
 /**
  * A JWS in compact serialization (RFC 7515 section 7.1), split and decoded strictly: ASCII only,
@@ -55,8 +56,12 @@ public final class CompactJws {
       throw new InvalidTokenException(TokenError.INVALID, "token must have exactly three segments");
     }
     // Characters outside Latin-1 become '?', which the strict base64url decoding refuses like any
-    // other character outside its alphabet; ASCII is only checked when naming the error.
+    // other character outside its alphabet; ASCII is only checked when naming the error. A
+    // surrogate pair becomes one byte, so a length change means the char offsets above are wrong.
     byte[] ascii = token.getBytes(StandardCharsets.ISO_8859_1);
+    if (ascii.length != token.length()) {
+      throw new InvalidTokenException(TokenError.INVALID, "token contains non-ASCII characters");
+    }
     Map<String, Object> header;
     try {
       header = header(ascii, first);
@@ -174,27 +179,30 @@ public final class CompactJws {
   }
 
   /**
-   * Signs an already encoded header and raw payload JSON, writing the token in one buffer: the
-   * minting hot path.
+   * Signs an already encoded header and the raw payload JSON: the minting hot path. The MAC is fed
+   * segment by segment, so the signing input is never assembled separately.
    */
   public static String sign(byte[] encodedHeader, byte[] payloadJson, KeyedMac key) {
-    int headerLength = encodedHeader.length;
-    int payloadLength = Base64Url.encodedLength(payloadJson.length);
-    int macLength = key.macLength();
-    int signedLength = headerLength + 1 + payloadLength;
-    byte[] out = new byte[signedLength + 1 + Base64Url.encodedLength(macLength)];
-    System.arraycopy(encodedHeader, 0, out, 0, headerLength);
-    out[headerLength] = '.';
-    Base64Url.encodeInto(payloadJson, out, headerLength + 1);
-    byte[] mac = key.compute(out, 0, signedLength);
-    out[signedLength] = '.';
-    Base64Url.encodeInto(mac, out, signedLength + 1);
+    byte[] encodedPayload = Base64Url.encodeToBytes(payloadJson);
+    Mac mac = key.newMac();
+    mac.update(encodedHeader);
+    mac.update((byte) '.');
+    mac.update(encodedPayload);
+    byte[] encodedSignature = Base64Url.encodeToBytes(mac.doFinal());
+    int h = encodedHeader.length;
+    int p = encodedPayload.length;
+    byte[] out = new byte[h + 1 + p + 1 + encodedSignature.length];
+    System.arraycopy(encodedHeader, 0, out, 0, h);
+    out[h] = '.';
+    System.arraycopy(encodedPayload, 0, out, h + 1, p);
+    out[h + 1 + p] = '.';
+    System.arraycopy(encodedSignature, 0, out, h + p + 2, encodedSignature.length);
     return new String(out, StandardCharsets.ISO_8859_1);
   }
 
   /** The base64url encoding of {@code json}, as ASCII bytes ready for {@link #sign}. */
   public static byte[] encodeSegment(byte[] json) {
-    return Base64Url.encode(json).getBytes(StandardCharsets.ISO_8859_1);
+    return Base64Url.encodeToBytes(json);
   }
 
   /** A short, safe rendering of an untrusted header value for error messages. */

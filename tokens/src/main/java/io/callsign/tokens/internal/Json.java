@@ -473,123 +473,15 @@ public final class Json {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Writing
+  // Writing: see JsonWriter
 
-  /**
-   * Appends {@code value} as JSON. Maps (string keys, in iteration order), iterables, arrays of
-   * objects, strings, numbers, booleans and null are supported; map entries whose value is null are
-   * left out, as the official libraries do for unset grant fields.
-   */
-  public static StringBuilder write(StringBuilder out, Object value) {
-    if (value == null) {
-      out.append("null");
-    } else if (value instanceof String s) {
-      writeString(out, s);
-    } else if (value instanceof Boolean || value instanceof Integer || value instanceof Long) {
-      out.append(value);
-    } else if (value instanceof Number n) {
-      writeNumber(out, n);
-    } else if (value instanceof Map<?, ?> map) {
-      out.append('{');
-      boolean first = true;
-      for (Map.Entry<?, ?> e : map.entrySet()) {
-        if (e.getValue() == null) {
-          continue;
-        }
-        if (!first) {
-          out.append(',');
-        }
-        first = false;
-        writeString(out, String.valueOf(e.getKey()));
-        out.append(':');
-        write(out, e.getValue());
-      }
-      out.append('}');
-    } else if (value instanceof Iterable<?> items) {
-      out.append('[');
-      boolean first = true;
-      for (Object item : items) {
-        if (!first) {
-          out.append(',');
-        }
-        first = false;
-        write(out, item);
-      }
-      out.append(']');
-    } else if (value instanceof Object[] items) {
-      write(out, List.of(items));
-    } else if (value instanceof Character c) {
-      writeString(out, c.toString());
-    } else {
-      throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
-    }
-    return out;
-  }
-
-  /** Writes {@code value} as a JSON string. */
+  /** {@code value} as JSON text; see {@link JsonWriter} for the types supported. */
   public static String toJson(Object value) {
-    return write(new StringBuilder(128), value).toString();
+    return new String(toUtf8(value), StandardCharsets.UTF_8);
   }
 
-  private static void writeNumber(StringBuilder out, Number n) {
-    if (n instanceof Double d && (d.isNaN() || d.isInfinite())
-        || n instanceof Float f && (f.isNaN() || f.isInfinite())) {
-      throw new IllegalArgumentException("JSON has no NaN or infinity");
-    }
-    if (n instanceof BigDecimal b) {
-      out.append(b.toString());
-    } else {
-      out.append(n);
-    }
-  }
-
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
-
-  /** Appends {@code s} as a quoted JSON string, escaping what RFC 8259 requires. */
-  public static void writeString(StringBuilder out, String s) {
-    out.append('"');
-    int n = s.length();
-    int plain = 0;
-    while (plain < n) {
-      char c = s.charAt(plain);
-      if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) {
-        break;
-      }
-      plain++;
-    }
-    // Most strings (SIDs, names, URLs) need no escaping: append them whole.
-    out.append(s, 0, plain);
-    for (int i = plain; i < n; i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        case '\b' -> out.append("\\b");
-        case '\f' -> out.append("\\f");
-        default -> {
-          if (Character.isSurrogate(c) && !isPairedSurrogate(s, i)) {
-            // Not encodable as UTF-8, and every strict reader (ours included) refuses it.
-            throw new IllegalArgumentException("string contains an unpaired surrogate");
-          }
-          if (c < 0x20) {
-            out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    out.append('"');
-  }
-
-  private static boolean isPairedSurrogate(String s, int i) {
-    char c = s.charAt(i);
-    if (Character.isHighSurrogate(c)) {
-      return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
-    }
-    return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+  /** {@code value} as JSON in UTF-8; see {@link JsonWriter} for the types supported. */
+  public static byte[] toUtf8(Object value) {
+    return new JsonWriter(256).value(value).toByteArray();
   }
 }

@@ -1,0 +1,222 @@
+package io.callsign.tokens.internal;
+
+import java.math.BigDecimal;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * Writes JSON straight to UTF-8 bytes: the token minting hot path, where a {@code StringBuilder}'s
+ * per-character checks and the final encoding cost more than the HMAC.
+ *
+ * <p>Maps (string keys, iteration order) and {@link JsonObject}s, iterables, object arrays,
+ * strings, numbers, booleans and null are supported. Map entries whose value is null are left out,
+ * as the official libraries leave out unset grant fields. Unpaired surrogates, NaN and infinities
+ * are refused: no strict reader would accept them.
+ */
+public final class JsonWriter {
+  private static final byte[] HEX =
+      "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  /** 1 for ASCII characters written as they are inside a JSON string. */
+  private static final byte[] PLAIN = new byte[128];
+
+  static {
+    for (int c = 0x20; c < 0x80; c++) {
+      PLAIN[c] = (byte) (c == '"' || c == '\\' ? 0 : 1);
+    }
+  }
+
+  private byte[] buf;
+  private int size;
+
+  /** A writer with room for {@code capacity} bytes before it grows. */
+  public JsonWriter(int capacity) {
+    this.buf = new byte[capacity];
+  }
+
+  /** The bytes written so far. */
+  public byte[] toByteArray() {
+    return Arrays.copyOf(buf, size);
+  }
+
+  /** The internal buffer; only the first {@link #size()} bytes are meaningful. */
+  public byte[] buffer() {
+    return buf;
+  }
+
+  /** How many bytes were written. */
+  public int size() {
+    return size;
+  }
+
+  /**
+   * Appends {@code ascii} as it is: for JSON punctuation and values already known to need no
+   * escaping (member names, SIDs). Characters above U+007F are a programming error.
+   */
+  public JsonWriter raw(String ascii) {
+    int n = ascii.length();
+    ensure(n);
+    byte[] b = buf;
+    int p = size;
+    for (int i = 0; i < n; i++) {
+      b[p + i] = (byte) ascii.charAt(i);
+    }
+    size = p + n;
+    return this;
+  }
+
+  /** Appends a whole number. */
+  public JsonWriter number(long value) {
+    return raw(Long.toString(value));
+  }
+
+  /** Appends {@code value} as JSON; see the class comment for the types supported. */
+  public JsonWriter value(Object value) {
+    if (value == null) {
+      raw("null");
+    } else if (value instanceof String s) {
+      string(s);
+    } else if (value instanceof Boolean b) {
+      raw(b ? "true" : "false");
+    } else if (value instanceof Integer || value instanceof Long || value instanceof Short) {
+      number(((Number) value).longValue());
+    } else if (value instanceof JsonObject object) {
+      object.writeMembers(this);
+    } else if (value instanceof Map<?, ?> map) {
+      ensure(1);
+      buf[size++] = '{';
+      boolean first = true;
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        if (e.getValue() != null) {
+          member(first, String.valueOf(e.getKey()), e.getValue());
+          first = false;
+        }
+      }
+      ensure(1);
+      buf[size++] = '}';
+    } else if (value instanceof Iterable<?> items) {
+      ensure(1);
+      buf[size++] = '[';
+      boolean first = true;
+      for (Object item : items) {
+        if (!first) {
+          raw(",");
+        }
+        first = false;
+        value(item);
+      }
+      ensure(1);
+      buf[size++] = ']';
+    } else if (value instanceof Object[] items) {
+      value(Arrays.asList(items));
+    } else if (value instanceof Number n) {
+      decimal(n);
+    } else if (value instanceof Character c) {
+      string(c.toString());
+    } else {
+      throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
+    }
+    return this;
+  }
+
+  /** Appends {@code ,"name":value} (without the comma when {@code first}). */
+  JsonWriter member(boolean first, String name, Object value) {
+    if (!first) {
+      raw(",");
+    }
+    string(name);
+    raw(":");
+    return value(value);
+  }
+
+  private void decimal(Number n) {
+    if (n instanceof Double d && (d.isNaN() || d.isInfinite())
+        || n instanceof Float f && (f.isNaN() || f.isInfinite())) {
+      throw new IllegalArgumentException("JSON has no NaN or infinity");
+    }
+    raw(n instanceof BigDecimal b ? b.toString() : n.toString());
+  }
+
+  /** Appends {@code s} as a quoted JSON string in UTF-8, escaping what RFC 8259 requires. */
+  public JsonWriter string(String s) {
+    int n = s.length();
+    ensure(n + 2);
+    buf[size++] = '"';
+    int i = 0;
+    while (i < n) {
+      // Plain ASCII runs are copied in a tight loop over locals; room for them was reserved above.
+      byte[] b = buf;
+      int p = size;
+      for (; i < n; i++) {
+        char c = s.charAt(i);
+        if (c >= 0x80 || PLAIN[c] == 0) {
+          break;
+        }
+        b[p++] = (byte) c;
+      }
+      size = p;
+      if (i < n) {
+        i = special(s, i, s.charAt(i)) + 1;
+      }
+    }
+    ensure(1);
+    buf[size++] = '"';
+    return this;
+  }
+
+  /** Writes one character that needs escaping or multi-byte UTF-8; returns the last index used. */
+  private int special(String s, int i, char c) {
+    // Reserve generously: at most 6 bytes per remaining char, plus the closing quote.
+    ensure(6 * (s.length() - i) + 1);
+    switch (c) {
+      case '"' -> escape('"');
+      case '\\' -> escape('\\');
+      case '\n' -> escape('n');
+      case '\r' -> escape('r');
+      case '\t' -> escape('t');
+      case '\b' -> escape('b');
+      case '\f' -> escape('f');
+      default -> {
+        if (c < 0x20) {
+          buf[size++] = '\\';
+          buf[size++] = 'u';
+          buf[size++] = '0';
+          buf[size++] = '0';
+          buf[size++] = HEX[c >> 4];
+          buf[size++] = HEX[c & 0xF];
+        } else if (c < 0x800) {
+          buf[size++] = (byte) (0xC0 | c >> 6);
+          buf[size++] = (byte) (0x80 | c & 0x3F);
+        } else if (!Character.isSurrogate(c)) {
+          buf[size++] = (byte) (0xE0 | c >> 12);
+          buf[size++] = (byte) (0x80 | c >> 6 & 0x3F);
+          buf[size++] = (byte) (0x80 | c & 0x3F);
+        } else if (Character.isHighSurrogate(c)
+            && i + 1 < s.length()
+            && Character.isLowSurrogate(s.charAt(i + 1))) {
+          int cp = Character.toCodePoint(c, s.charAt(i + 1));
+          buf[size++] = (byte) (0xF0 | cp >> 18);
+          buf[size++] = (byte) (0x80 | cp >> 12 & 0x3F);
+          buf[size++] = (byte) (0x80 | cp >> 6 & 0x3F);
+          buf[size++] = (byte) (0x80 | cp & 0x3F);
+          return i + 1;
+        } else {
+          // Not encodable as UTF-8, and every strict reader (ours included) refuses it.
+          throw new IllegalArgumentException("string contains an unpaired surrogate");
+        }
+      }
+    }
+    return i;
+  }
+
+  private void escape(char c) {
+    buf[size++] = '\\';
+    buf[size++] = (byte) c;
+  }
+
+  private void ensure(int more) {
+    if (size + more > buf.length) {
+      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+    }
+  }
+}
