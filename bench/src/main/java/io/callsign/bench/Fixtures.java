@@ -12,8 +12,6 @@ final class Fixtures {
       "benchmark-key-secret-0000000000x".getBytes(StandardCharsets.US_ASCII);
   static final String IDENTITY = "alice@example.com";
   static final String ROOM = "daily-standup";
-  static final String APP_SID = "AP00112233445566778899aabbccddeeff";
-  static final Map<String, Object> APP_PARAMS = Map.of("queue", "support");
 
   static final String AUTH_TOKEN = "benchmark-auth-token-0000000000x";
   static final String WEBHOOK_URL = "https://mycompany.com/myapp.php?foo=1&bar=2";

@@ -5,15 +5,18 @@ import io.callsign.tokens.internal.Json;
 import io.callsign.tokens.internal.JsonObject;
 import io.callsign.tokens.internal.JsonWriter;
 import io.callsign.tokens.internal.KeyedMac;
+import io.callsign.tokens.internal.TimeClaims;
 import io.callsign.tokens.sid.AccountSid;
 import io.callsign.tokens.sid.KeySid;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Date;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -46,7 +49,7 @@ public final class AccessToken {
   public static final int DEFAULT_TTL_SECONDS = 3600;
 
   /** Longest lifetime allowed: 24 hours. */
-  public static final int MAX_TTL_SECONDS = 86_400;
+  public static final int MAX_TTL_SECONDS = TimeClaims.MAX_LIFETIME_SECONDS;
 
   /** Shortest key secret accepted: 32 bytes, the HS256 key size (RFC 7518 section 3.2). */
   public static final int MIN_SECRET_BYTES = 32;
@@ -64,7 +67,7 @@ public final class AccessToken {
   private final long issuedAt;
   private final long expiresAt;
   private final Long notBefore;
-  private final Map<String, Grant> grants;
+  private final List<Grant> grants;
   private String jwt;
 
   private AccessToken(Builder b, long now) {
@@ -76,7 +79,7 @@ public final class AccessToken {
     this.issuedAt = now;
     this.expiresAt = now + b.ttl;
     this.notBefore = b.nbf;
-    this.grants = Collections.unmodifiableMap(new LinkedHashMap<>(b.grants));
+    this.grants = List.copyOf(b.grants);
   }
 
   /** The signed token in compact serialization. */
@@ -107,7 +110,7 @@ public final class AccessToken {
 
   private Map<String, Object> grantsClaim() {
     JsonObject claim = JsonObject.of("identity", identity);
-    for (Grant grant : grants.values()) {
+    for (Grant grant : grants) {
       claim.with(grant.getGrantKey(), grant.getPayload());
     }
     return claim;
@@ -145,7 +148,9 @@ public final class AccessToken {
 
   /** The grants by key, in the order they were added. */
   public Map<String, Grant> getGrants() {
-    return grants;
+    Map<String, Grant> byKey = new LinkedHashMap<>();
+    grants.forEach(grant -> byKey.put(grant.getGrantKey(), grant));
+    return Collections.unmodifiableMap(byKey);
   }
 
   /** The JOSE header. */
@@ -180,7 +185,7 @@ public final class AccessToken {
     private int ttl = DEFAULT_TTL_SECONDS;
     private Long nbf;
     private Clock clock = Clock.systemUTC();
-    private final Map<String, Grant> grants = new LinkedHashMap<>();
+    private final List<Grant> grants = new ArrayList<>(4);
 
     /**
      * Starts a token for an account, signed with an API key.
@@ -264,7 +269,8 @@ public final class AccessToken {
     /** Adds a grant; a later grant with the same key replaces an earlier one. */
     public Builder grant(Grant grant) {
       Objects.requireNonNull(grant, "grant");
-      grants.put(grant.getGrantKey(), grant);
+      grants.removeIf(existing -> existing.getGrantKey().equals(grant.getGrantKey()));
+      grants.add(grant);
       return this;
     }
 

@@ -1,11 +1,11 @@
 package io.callsign.tokens;
 
 import io.callsign.tokens.internal.CompactJws;
+import io.callsign.tokens.internal.TimeClaims;
 import io.callsign.tokens.sid.AccountSid;
 import io.callsign.tokens.sid.Sids;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -42,22 +42,10 @@ import java.util.Objects;
  */
 public final class AccessTokenVerifier {
   /** Largest clock skew that may be configured. */
-  public static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(60);
+  public static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(TimeClaims.MAX_SKEW_SECONDS);
 
   /** Default cap on the token length: 16 KiB, far above any real token. */
   public static final int DEFAULT_MAX_TOKEN_LENGTH = 16 * 1024;
-
-  private static final Map<String, List<String>> STRING_FIELDS =
-      Map.of(
-          "video", List.of("room"),
-          "chat",
-              List.of("service_sid", "endpoint_id", "deployment_role_sid", "push_credential_sid"),
-          "ip_messaging",
-              List.of("service_sid", "endpoint_id", "deployment_role_sid", "push_credential_sid"),
-          "data_sync", List.of("service_sid", "endpoint_id"),
-          "task_router", List.of("workspace_sid", "worker_sid", "role"),
-          "voice", List.of("push_credential_sid", "endpoint_id"),
-          "rtc", List.of("configuration_profile_sid"));
 
   private final KeyLookup keys;
   private final Clock clock;
@@ -97,24 +85,7 @@ public final class AccessTokenVerifier {
       throw new InvalidTokenException(TokenError.INVALID_SIGNATURE, "signature does not match");
     }
 
-    long now = clock.instant().getEpochSecond();
-    long exp = timeClaim(claims, "exp", TokenError.EXPIRED, true);
-    if (now >= exp + skewSeconds) {
-      throw new InvalidTokenException(TokenError.EXPIRED, "token expired at " + exp);
-    }
-    Long iat = optionalTimeClaim(claims, "iat", TokenError.INVALID);
-    long lifetime = exp - (iat == null ? now : iat);
-    if (lifetime > AccessToken.MAX_TTL_SECONDS + (iat == null ? skewSeconds : 0)) {
-      throw new InvalidTokenException(
-          TokenError.TTL_TOO_LONG, "token lifetime exceeds " + AccessToken.MAX_TTL_SECONDS + " s");
-    }
-    Long nbf = optionalTimeClaim(claims, "nbf", TokenError.NOT_YET_VALID);
-    if (nbf != null && now < nbf - skewSeconds) {
-      throw new InvalidTokenException(TokenError.NOT_YET_VALID, "token not valid before " + nbf);
-    }
-    if (iat != null && now < iat - skewSeconds) {
-      throw new InvalidTokenException(TokenError.NOT_YET_VALID, "token issued in the future");
-    }
+    TimeClaims.check(claims, Math.floorDiv(clock.millis(), 1000), skewSeconds);
     Object jti = claims.get("jti");
     if (jti != null && !(jti instanceof String)) {
       throw new InvalidTokenException(TokenError.INVALID, "jti must be a string");
@@ -149,28 +120,6 @@ public final class AccessTokenVerifier {
     return key;
   }
 
-  private static long timeClaim(
-      Map<String, Object> claims, String name, TokenError error, boolean required)
-      throws InvalidTokenException {
-    Long value = optionalTimeClaim(claims, name, error);
-    if (value == null && required) {
-      throw new InvalidTokenException(error, name + " is required");
-    }
-    return value == null ? 0 : value;
-  }
-
-  private static Long optionalTimeClaim(Map<String, Object> claims, String name, TokenError error)
-      throws InvalidTokenException {
-    Object value = claims.get(name);
-    if (value == null) {
-      return null;
-    }
-    if (value instanceof Long seconds && seconds >= 0) {
-      return seconds;
-    }
-    throw new InvalidTokenException(error, name + " must be a whole number of seconds");
-  }
-
   @SuppressWarnings("unchecked")
   private static Map<String, Object> grants(Map<String, Object> claims)
       throws InvalidTokenException {
@@ -190,18 +139,41 @@ public final class AccessTokenVerifier {
         throw new InvalidTokenException(
             TokenError.INVALID_GRANTS, "grant " + CompactJws.describe(name) + " must be an object");
       }
-      for (String field : STRING_FIELDS.getOrDefault(name, List.of())) {
-        Object value = fields.get(field);
-        if (value != null && !(value instanceof String)) {
-          throw new InvalidTokenException(
-              TokenError.INVALID_GRANTS, name + "." + field + " must be a string");
+      switch (name) {
+        case "video" -> requireStrings(name, fields, "room");
+        case "chat", "ip_messaging" ->
+            requireStrings(
+                name,
+                fields,
+                "service_sid",
+                "endpoint_id",
+                "deployment_role_sid",
+                "push_credential_sid");
+        case "data_sync" -> requireStrings(name, fields, "service_sid", "endpoint_id");
+        case "task_router" -> requireStrings(name, fields, "workspace_sid", "worker_sid", "role");
+        case "voice" -> {
+          requireStrings(name, fields, "push_credential_sid", "endpoint_id");
+          checkVoice(fields);
         }
-      }
-      if (name.equals("voice")) {
-        checkVoice(fields);
+        case "rtc" -> requireStrings(name, fields, "configuration_profile_sid");
+        default -> {
+          // player and unknown grants are passed through as objects
+        }
       }
     }
     return (Map<String, Object>) grants;
+  }
+
+  /** Known grant fields are strings when present. */
+  private static void requireStrings(String grant, Map<?, ?> fields, String... names)
+      throws InvalidTokenException {
+    for (String field : names) {
+      Object value = fields.get(field);
+      if (value != null && !(value instanceof String)) {
+        throw new InvalidTokenException(
+            TokenError.INVALID_GRANTS, grant + "." + field + " must be a string");
+      }
+    }
   }
 
   private static void checkVoice(Map<?, ?> voice) throws InvalidTokenException {

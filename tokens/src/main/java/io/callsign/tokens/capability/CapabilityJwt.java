@@ -3,6 +3,7 @@ package io.callsign.tokens.capability;
 import io.callsign.tokens.internal.CompactJws;
 import io.callsign.tokens.internal.Json;
 import io.callsign.tokens.internal.KeyedMac;
+import io.callsign.tokens.internal.TimeClaims;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
@@ -13,7 +14,7 @@ import java.util.Objects;
  */
 final class CapabilityJwt {
   static final int DEFAULT_TTL_SECONDS = 3600;
-  static final int MAX_TTL_SECONDS = 86_400;
+  static final int MAX_TTL_SECONDS = TimeClaims.MAX_LIFETIME_SECONDS;
   static final int MIN_AUTH_TOKEN_BYTES = 32;
 
   /**

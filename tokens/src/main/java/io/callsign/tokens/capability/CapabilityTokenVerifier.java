@@ -4,6 +4,7 @@ import io.callsign.tokens.InvalidTokenException;
 import io.callsign.tokens.TokenError;
 import io.callsign.tokens.internal.CompactJws;
 import io.callsign.tokens.internal.KeyedMac;
+import io.callsign.tokens.internal.TimeClaims;
 import io.callsign.tokens.sid.AccountSid;
 import io.callsign.tokens.sid.Sids;
 import io.callsign.tokens.sid.WorkspaceSid;
@@ -66,7 +67,7 @@ import java.util.function.Function;
  */
 public final class CapabilityTokenVerifier {
   /** Largest clock skew that may be configured. */
-  public static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(60);
+  public static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(TimeClaims.MAX_SKEW_SECONDS);
 
   /** Default cap on the token length: 16 KiB, far above any real token. */
   public static final int DEFAULT_MAX_TOKEN_LENGTH = 16 * 1024;
@@ -238,42 +239,7 @@ public final class CapabilityTokenVerifier {
   }
 
   private TimeClaims checkTimes(Map<String, Object> claims) throws InvalidTokenException {
-    long now = clock.instant().getEpochSecond();
-    Long exp = timeClaim(claims, "exp", TokenError.EXPIRED);
-    if (exp == null) {
-      throw new InvalidTokenException(TokenError.EXPIRED, "exp is required");
-    }
-    if (now >= exp + skewSeconds) {
-      throw new InvalidTokenException(TokenError.EXPIRED, "token expired at " + exp);
-    }
-    Long iat = timeClaim(claims, "iat", TokenError.INVALID);
-    // Without iat (twilio-java, twilio-python) the lifetime is measured from now, with the skew.
-    long lifetime = exp - (iat == null ? now : iat);
-    if (lifetime > CapabilityJwt.MAX_TTL_SECONDS + (iat == null ? skewSeconds : 0)) {
-      throw new InvalidTokenException(
-          TokenError.TTL_TOO_LONG,
-          "token lifetime exceeds " + CapabilityJwt.MAX_TTL_SECONDS + " s");
-    }
-    Long nbf = timeClaim(claims, "nbf", TokenError.NOT_YET_VALID);
-    if (nbf != null && now < nbf - skewSeconds) {
-      throw new InvalidTokenException(TokenError.NOT_YET_VALID, "token not valid before " + nbf);
-    }
-    if (iat != null && now < iat - skewSeconds) {
-      throw new InvalidTokenException(TokenError.NOT_YET_VALID, "token issued in the future");
-    }
-    return new TimeClaims(exp, iat, nbf);
-  }
-
-  private static Long timeClaim(Map<String, Object> claims, String name, TokenError error)
-      throws InvalidTokenException {
-    Object value = claims.get(name);
-    if (value == null && !claims.containsKey(name)) {
-      return null;
-    }
-    if (value instanceof Long seconds && seconds >= 0) {
-      return seconds;
-    }
-    throw new InvalidTokenException(error, name + " must be a whole number of seconds");
+    return TimeClaims.check(claims, Math.floorDiv(clock.millis(), 1000), skewSeconds);
   }
 
   private static InvalidTokenException invalid(String message) {

@@ -1,5 +1,6 @@
 package io.callsign.tokens.capability;
 
+import io.callsign.tokens.internal.TimeClaims;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

@@ -20,15 +20,11 @@ public final class CompactJws {
   private final byte[] ascii;
   private final int firstDot;
   private final int secondDot;
-  private final Map<String, Object> header;
+  private final CachedHeader header;
   private final Map<String, Object> payload;
 
   private CompactJws(
-      byte[] ascii,
-      int firstDot,
-      int secondDot,
-      Map<String, Object> header,
-      Map<String, Object> payload) {
+      byte[] ascii, int firstDot, int secondDot, CachedHeader header, Map<String, Object> payload) {
     this.ascii = ascii;
     this.firstDot = firstDot;
     this.secondDot = secondDot;
@@ -62,7 +58,7 @@ public final class CompactJws {
     if (ascii.length != token.length()) {
       throw new InvalidTokenException(TokenError.INVALID, "token contains non-ASCII characters");
     }
-    Map<String, Object> header;
+    CachedHeader header;
     try {
       header = header(ascii, first);
     } catch (IllegalArgumentException e) {
@@ -90,25 +86,41 @@ public final class CompactJws {
    * bytes, and real traffic carries a handful of distinct headers (one per library and region), so
    * the last few are kept and compared byte for byte instead of decoded again.
    */
-  private static Map<String, Object> header(byte[] ascii, int length) {
+  private static CachedHeader header(byte[] ascii, int length) {
     CachedHeader[] cache = HEADER_CACHE;
     for (CachedHeader cached : cache) {
       if (cached != null
           && cached.encoded.length == length
           && Arrays.equals(cached.encoded, 0, length, ascii, 0, length)) {
-        return cached.header;
+        return cached;
       }
     }
-    Map<String, Object> header = Json.parseObject(Base64Url.decode(ascii, 0, length));
+    CachedHeader parsed =
+        new CachedHeader(
+            Arrays.copyOf(ascii, length), Json.parseObject(Base64Url.decode(ascii, 0, length)));
     if (length <= MAX_CACHED_HEADER_LENGTH) {
       // Racy on purpose: a lost update only costs a later decode.
-      cache[nextHeaderSlot++ & (cache.length - 1)] =
-          new CachedHeader(Arrays.copyOf(ascii, length), header);
+      cache[nextHeaderSlot++ & (cache.length - 1)] = parsed;
     }
-    return header;
+    return parsed;
   }
 
-  private record CachedHeader(byte[] encoded, Map<String, Object> header) {}
+  /** A decoded header and, once checked, the content type it was accepted for. */
+  private static final class CachedHeader {
+    final byte[] encoded;
+    final Map<String, Object> map;
+
+    /**
+     * The required {@code cty} this header passed {@link #requireHs256Header} with. Written after a
+     * successful check of this immutable header, so a racy read can only cause a re-check.
+     */
+    String acceptedFor;
+
+    CachedHeader(byte[] encoded, Map<String, Object> map) {
+      this.encoded = encoded;
+      this.map = map;
+    }
+  }
 
   private static final int MAX_CACHED_HEADER_LENGTH = 256;
   private static final CachedHeader[] HEADER_CACHE = new CachedHeader[8];
@@ -121,6 +133,16 @@ public final class CompactJws {
    * application/} prefix (absent when null).
    */
   public void requireHs256Header(String requiredCty) throws InvalidTokenException {
+    String accepted = header.acceptedFor;
+    if (accepted != null && accepted.equals(requiredCty == null ? "" : requiredCty)) {
+      return;
+    }
+    checkHs256Header(header.map, requiredCty);
+    header.acceptedFor = requiredCty == null ? "" : requiredCty;
+  }
+
+  private static void checkHs256Header(Map<String, Object> header, String requiredCty)
+      throws InvalidTokenException {
     Object alg = header.get("alg");
     if (!"HS256".equals(alg)) {
       throw new InvalidTokenException(
@@ -149,20 +171,27 @@ public final class CompactJws {
     }
   }
 
-  /** Whether the signature is the HMAC of the signing input under {@code key}, in constant time. */
+  /**
+   * Whether the signature is the HMAC of the signing input under {@code key}, compared in constant
+   * time. Our MAC is encoded and compared with the segment as sent, which needs no decoding and
+   * refuses every non-canonical spelling of the right bytes.
+   */
   public boolean signatureMatches(KeyedMac key) {
-    byte[] signature;
-    try {
-      signature = Base64Url.decode(ascii, secondDot + 1, ascii.length);
-    } catch (IllegalArgumentException e) {
+    byte[] expected = Base64Url.encodeToBytes(key.compute(ascii, 0, secondDot));
+    int offset = secondDot + 1;
+    if (ascii.length - offset != expected.length) {
       return false;
     }
-    return key.verify(ascii, 0, secondDot, signature);
+    int difference = 0;
+    for (int i = 0; i < expected.length; i++) {
+      difference |= expected[i] ^ ascii[offset + i];
+    }
+    return difference == 0;
   }
 
   /** The decoded header, unmodifiable. */
   public Map<String, Object> header() {
-    return header;
+    return header.map;
   }
 
   /** The decoded payload, unmodifiable. Unverified until {@link #signatureMatches} is true. */
@@ -184,11 +213,17 @@ public final class CompactJws {
    */
   public static String sign(byte[] encodedHeader, byte[] payloadJson, KeyedMac key) {
     byte[] encodedPayload = Base64Url.encodeToBytes(payloadJson);
-    Mac mac = key.newMac();
-    mac.update(encodedHeader);
-    mac.update((byte) '.');
-    mac.update(encodedPayload);
-    byte[] encodedSignature = Base64Url.encodeToBytes(mac.doFinal());
+    Mac mac = key.borrow();
+    byte[] signature;
+    try {
+      mac.update(encodedHeader);
+      mac.update((byte) '.');
+      mac.update(encodedPayload);
+      signature = mac.doFinal();
+    } finally {
+      key.release(mac);
+    }
+    byte[] encodedSignature = Base64Url.encodeToBytes(signature);
     int h = encodedHeader.length;
     int p = encodedPayload.length;
     byte[] out = new byte[h + 1 + p + 1 + encodedSignature.length];

@@ -140,51 +140,47 @@ public final class Json {
 
   /**
    * A member name. Token payloads repeat the same few names, so names known in advance are returned
-   * as shared constants (with their hash already cached) instead of new strings.
+   * as shared constants (their hash already cached) instead of new strings. The table is keyed by
+   * length and first and last byte, which needs no pass over the name.
    */
   private String memberName() {
     int start = pos + 1;
-    int hash = 0;
-    int i = start;
-    while (i < end) {
-      byte b = in[i];
-      if (b == '"') {
-        int mask = KNOWN_NAMES.length - 1;
-        for (int slot = spread(hash) & mask; KNOWN_NAMES[slot] != null; slot = (slot + 1) & mask) {
-          if (matches(KNOWN_NAMES[slot], start, i)) {
-            pos = i + 1;
-            return KNOWN_NAMES[slot];
-          }
+    int stop = Swar.firstSpecial(in, start, end, (byte) '"', true);
+    int length = stop - start;
+    if (stop < end && in[stop] == '"' && length > 0) {
+      int mask = KNOWN_NAMES.length - 1;
+      int slot = nameSlot(length, in[start], in[stop - 1]) & mask;
+      for (; KNOWN_NAMES[slot] != null; slot = (slot + 1) & mask) {
+        if (sameBytes(KNOWN_NAME_BYTES[slot], start, length)) {
+          pos = stop + 1;
+          return KNOWN_NAMES[slot];
         }
-        break;
       }
-      if (b == '\\' || b < 0x20) {
-        break;
-      }
-      hash = 31 * hash + (b & 0xFF);
-      i++;
     }
     return string();
   }
 
-  private boolean matches(String known, int from, int to) {
-    if (known.length() != to - from) {
+  /** A plain loop: for names of a few bytes, the vectorized range compare costs more. */
+  private boolean sameBytes(byte[] known, int from, int length) {
+    if (known.length != length) {
       return false;
     }
-    for (int i = 0; i < known.length(); i++) {
-      if (known.charAt(i) != in[from + i]) {
+    for (int i = 0; i < length; i++) {
+      if (known[i] != in[from + i]) {
         return false;
       }
     }
     return true;
   }
 
-  private static int spread(int hash) {
-    return hash ^ (hash >>> 16);
+  private static int nameSlot(int length, byte first, byte last) {
+    return length * 31 + first * 7 + last;
   }
 
-  /** Names of JOSE headers, token claims and grant fields: an open-addressing table by hash. */
+  /** Names of JOSE headers, token claims and grant fields: an open-addressing table. */
   private static final String[] KNOWN_NAMES = new String[256];
+
+  private static final byte[][] KNOWN_NAME_BYTES = new byte[256][];
 
   static {
     String[] names = {
@@ -235,29 +231,24 @@ public final class Json {
     };
     int mask = KNOWN_NAMES.length - 1;
     for (String name : names) {
-      int slot = spread(name.hashCode()) & mask;
+      byte[] bytes = name.getBytes(StandardCharsets.US_ASCII);
+      int slot = nameSlot(bytes.length, bytes[0], bytes[bytes.length - 1]) & mask;
       while (KNOWN_NAMES[slot] != null) {
         slot = (slot + 1) & mask;
       }
       KNOWN_NAMES[slot] = name;
+      KNOWN_NAME_BYTES[slot] = bytes;
     }
   }
 
   private String string() {
     pos++; // opening quote
     int start = pos;
-    // Fast path: plain ASCII with no escapes.
-    while (pos < end) {
-      byte b = in[pos];
-      if (b == '"') {
-        String s = new String(in, start, pos - start, StandardCharsets.ISO_8859_1);
-        pos++;
-        return s;
-      }
-      if (b == '\\' || b < 0x20) {
-        break;
-      }
-      pos++;
+    // Fast path: plain ASCII with no escapes, found eight bytes at a time.
+    int stop = Swar.firstSpecial(in, start, end, (byte) '"', true);
+    if (stop < end && in[stop] == '"') {
+      pos = stop + 1;
+      return new String(in, start, stop - start, StandardCharsets.ISO_8859_1);
     }
     pos = start;
     StringBuilder sb = new StringBuilder();

@@ -22,9 +22,9 @@ import java.util.Set;
 public final class JsonObject extends AbstractMap<String, Object> {
   private static final int SCAN_LIMIT = 16;
 
-  private String[] names;
-  private int[] hashes;
-  private Object[] values;
+  /** Names and values interleaved: one allocation per object. */
+  private Object[] slots;
+
   private int size;
   private Set<String> index;
 
@@ -33,9 +33,7 @@ public final class JsonObject extends AbstractMap<String, Object> {
   }
 
   private JsonObject(int capacity) {
-    this.names = new String[capacity];
-    this.hashes = new int[capacity];
-    this.values = new Object[capacity];
+    this.slots = new Object[capacity * 2];
   }
 
   /**
@@ -59,7 +57,7 @@ public final class JsonObject extends AbstractMap<String, Object> {
     if (value != null) {
       int i = indexOf(name);
       if (i >= 0) {
-        values[i] = value;
+        slots[2 * i + 1] = value;
       } else {
         add(name, value);
       }
@@ -71,7 +69,7 @@ public final class JsonObject extends AbstractMap<String, Object> {
   void writeMembers(JsonWriter out) {
     out.raw("{");
     for (int i = 0; i < size; i++) {
-      out.member(i == 0, names[i], values[i]);
+      out.member(i == 0, (String) slots[2 * i], slots[2 * i + 1]);
     }
     out.raw("}");
   }
@@ -85,29 +83,31 @@ public final class JsonObject extends AbstractMap<String, Object> {
     } else if (indexOf(name) >= 0) {
       return false;
     } else if (size == SCAN_LIMIT) {
-      index = new HashSet<>(Arrays.asList(names).subList(0, size));
+      index = new HashSet<>();
+      for (int i = 0; i < size; i++) {
+        index.add((String) slots[2 * i]);
+      }
       index.add(name);
     }
-    if (size == names.length) {
-      names = Arrays.copyOf(names, size * 2);
-      hashes = Arrays.copyOf(hashes, size * 2);
-      values = Arrays.copyOf(values, size * 2);
+    if (2 * size == slots.length) {
+      slots = Arrays.copyOf(slots, slots.length * 2);
     }
-    names[size] = name;
-    hashes[size] = name.hashCode();
-    values[size] = value;
+    slots[2 * size] = name;
+    slots[2 * size + 1] = value;
     size++;
     return true;
   }
 
   private int indexOf(Object name) {
-    if (!(name instanceof String key)) {
-      return -1;
-    }
-    // String caches its hash, so comparing hashes first makes misses nearly free.
-    int hash = key.hashCode();
+    // Known names are parsed as the interned literals that callers look up with, so an identity
+    // pass finds them without comparing characters.
     for (int i = 0; i < size; i++) {
-      if (hashes[i] == hash && names[i].equals(key)) {
+      if (slots[2 * i] == name) {
+        return i;
+      }
+    }
+    for (int i = 0; i < size; i++) {
+      if (slots[2 * i].equals(name)) {
         return i;
       }
     }
@@ -117,7 +117,7 @@ public final class JsonObject extends AbstractMap<String, Object> {
   @Override
   public Object get(Object name) {
     int i = indexOf(name);
-    return i < 0 ? null : values[i];
+    return i < 0 ? null : slots[2 * i + 1];
   }
 
   @Override
@@ -149,7 +149,7 @@ public final class JsonObject extends AbstractMap<String, Object> {
               throw new NoSuchElementException();
             }
             int i = next++;
-            return new SimpleImmutableEntry<>(names[i], values[i]);
+            return new SimpleImmutableEntry<>((String) slots[2 * i], slots[2 * i + 1]);
           }
         };
       }

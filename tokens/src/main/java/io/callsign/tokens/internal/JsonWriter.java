@@ -1,6 +1,7 @@
 package io.callsign.tokens.internal;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -65,9 +66,26 @@ public final class JsonWriter {
     return this;
   }
 
-  /** Appends a whole number. */
+  /** Appends a whole number, digit by digit (no intermediate string). */
   public JsonWriter number(long value) {
-    return raw(Long.toString(value));
+    if (value < 0) {
+      if (value == Long.MIN_VALUE) {
+        return raw(Long.toString(value));
+      }
+      raw("-");
+      value = -value;
+    }
+    int digits = 1;
+    for (long v = value; v >= 10; v /= 10) {
+      digits++;
+    }
+    ensure(digits);
+    for (int i = size + digits - 1; i >= size; i--) {
+      buf[i] = (byte) ('0' + value % 10);
+      value /= 10;
+    }
+    size += digits;
+    return this;
   }
 
   /** Appends {@code value} as JSON; see the class comment for the types supported. */
@@ -139,12 +157,24 @@ public final class JsonWriter {
 
   /** Appends {@code s} as a quoted JSON string in UTF-8, escaping what RFC 8259 requires. */
   public JsonWriter string(String s) {
+    // The JDK's encoder copies ASCII strings with a vectorized check; eight bytes per step then
+    // prove no escaping is needed. Non-ASCII changes the length; an unpaired surrogate keeps it but
+    // becomes '?', so a '?' also sends the string the careful, character-by-character way.
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    if (utf8.length == s.length()
+        && Swar.firstSpecial(utf8, 0, utf8.length, (byte) '?', false) == utf8.length) {
+      ensure(utf8.length + 2);
+      buf[size++] = '"';
+      System.arraycopy(utf8, 0, buf, size, utf8.length);
+      size += utf8.length;
+      buf[size++] = '"';
+      return this;
+    }
     int n = s.length();
     ensure(n + 2);
     buf[size++] = '"';
     int i = 0;
     while (i < n) {
-      // Plain ASCII runs are copied in a tight loop over locals; room for them was reserved above.
       byte[] b = buf;
       int p = size;
       for (; i < n; i++) {

@@ -9,6 +9,14 @@ public final class Sids {
   public static final int LENGTH = 34;
 
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final boolean[] HEX_DIGIT = new boolean[128];
+
+  static {
+    for (char c : "0123456789abcdefABCDEF".toCharArray()) {
+      HEX_DIGIT[c] = true;
+    }
+  }
+
   private static final HexFormat HEX = HexFormat.of();
 
   private Sids() {}
@@ -20,8 +28,7 @@ public final class Sids {
     }
     for (int i = 2; i < LENGTH; i++) {
       char c = value.charAt(i);
-      boolean hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-      if (!hex) {
+      if (c >= 128 || !HEX_DIGIT[c]) {
         return false;
       }
     }

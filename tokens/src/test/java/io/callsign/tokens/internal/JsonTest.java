@@ -111,7 +111,8 @@ class JsonTest {
   @Test
   void toJsonWhenWrittenThenParsesBackEqual() {
     Map<String, Object> value = new LinkedHashMap<>();
-    value.put("s", "quote \" backslash \\ control \u0001 unicode é 🚀 slash /");
+    value.put("s", "quote \" backslash \\ control \u0001 unicode é 🚀 slash / question ?");
+    value.put("q", "https://example.com/a?b=c&d=?");
     value.put("n", 42L);
     value.put("d", new BigDecimal("1.25"));
     value.put("b", true);

@@ -1,0 +1,61 @@
+package io.callsign.tokens.internal;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * Finds the bytes that end a plain JSON string run, eight bytes per step ("SIMD within a
+ * register"). Scanning strings byte by byte costs about as much as the HMAC of the whole token.
+ *
+ * <p>The zero-byte test {@code (v - 0x01..) & ~v & 0x80..} may also flag bytes above a true match
+ * (borrows propagate upwards), never below one; the lowest flagged byte is therefore exact.
+ */
+final class Swar {
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGHS = 0x8080808080808080L;
+  private static final long QUOTES = 0x2222222222222222L;
+  private static final long BACKSLASHES = 0x5C5C5C5C5C5C5C5CL;
+  private static final long SPACES = 0x2020202020202020L;
+
+  private Swar() {}
+
+  /**
+   * The index of the first byte in {@code [from, to)} that is a quote, a backslash, a control
+   * character, {@code also}, or, when {@code stopAtNonAscii}, a byte of 0x80 or above; {@code to}
+   * if none.
+   */
+  static int firstSpecial(byte[] bytes, int from, int to, byte also, boolean stopAtNonAscii) {
+    long nonAscii = stopAtNonAscii ? HIGHS : 0;
+    long alsoWord = (also & 0xFFL) * ONES;
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      long w = (long) LONGS.get(bytes, i);
+      long quote = w ^ QUOTES;
+      long backslash = w ^ BACKSLASHES;
+      long extra = w ^ alsoWord;
+      long found =
+          ((quote - ONES) & ~quote & HIGHS)
+              | ((backslash - ONES) & ~backslash & HIGHS)
+              | ((extra - ONES) & ~extra & HIGHS)
+              | ((w - SPACES) & ~w & HIGHS)
+              | (w & nonAscii);
+      if (found != 0) {
+        return i + (Long.numberOfTrailingZeros(found) >>> 3);
+      }
+    }
+    for (; i < to; i++) {
+      int b = bytes[i] & 0xFF;
+      if (b == '"'
+          || b == '\\'
+          || b < 0x20
+          || b == (also & 0xFF)
+          || (stopAtNonAscii && b >= 0x80)) {
+        return i;
+      }
+    }
+    return to;
+  }
+}

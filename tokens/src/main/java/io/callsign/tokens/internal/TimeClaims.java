@@ -1,0 +1,81 @@
+package io.callsign.tokens.internal;
+
+import io.callsign.tokens.InvalidTokenException;
+import io.callsign.tokens.TokenError;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The checked time claims of a token, and the one place that checks them for every HS256 token
+ * kind: {@code exp} required (20104), a lifetime of at most 24 hours (20157), {@code nbf} and
+ * {@code iat} not in the future (20105), each within the given clock skew.
+ *
+ * <p>The lifetime is {@code exp - iat} when {@code iat} is present (twilio-node), and {@code exp -
+ * now} otherwise (twilio-java, twilio-python). {@code nbf} is not used for it: official-library
+ * users set old {@code nbf} values.
+ */
+public record TimeClaims(long exp, Long iat, Long nbf) {
+  /** Longest lifetime a token may have: 24 hours. */
+  public static final int MAX_LIFETIME_SECONDS = 86_400;
+
+  /** Largest clock skew a verifier may allow, in seconds. */
+  public static final int MAX_SKEW_SECONDS = 60;
+
+  /**
+   * Checks the time claims of {@code claims} at {@code now}.
+   *
+   * @throws InvalidTokenException with the code of the first check that failed
+   */
+  public static TimeClaims check(Map<String, Object> claims, long now, long skew)
+      throws InvalidTokenException {
+    Long exp = seconds(claims, "exp", TokenError.EXPIRED);
+    if (exp == null) {
+      throw new InvalidTokenException(TokenError.EXPIRED, "exp is required");
+    }
+    if (now >= exp + skew) {
+      throw new InvalidTokenException(TokenError.EXPIRED, "token expired at " + exp);
+    }
+    Long iat = seconds(claims, "iat", TokenError.INVALID);
+    long lifetime = exp - (iat == null ? now : iat);
+    if (lifetime > MAX_LIFETIME_SECONDS + (iat == null ? skew : 0)) {
+      throw new InvalidTokenException(
+          TokenError.TTL_TOO_LONG, "token lifetime exceeds " + MAX_LIFETIME_SECONDS + " s");
+    }
+    Long nbf = seconds(claims, "nbf", TokenError.NOT_YET_VALID);
+    if (nbf != null && now < nbf - skew) {
+      throw new InvalidTokenException(TokenError.NOT_YET_VALID, "token not valid before " + nbf);
+    }
+    if (iat != null && now < iat - skew) {
+      throw new InvalidTokenException(TokenError.NOT_YET_VALID, "token issued in the future");
+    }
+    return new TimeClaims(exp, iat, nbf);
+  }
+
+  private static Long seconds(Map<String, Object> claims, String name, TokenError error)
+      throws InvalidTokenException {
+    Object value = claims.get(name);
+    if (value == null) {
+      return null;
+    }
+    if (value instanceof Long seconds && seconds >= 0) {
+      return seconds;
+    }
+    throw new InvalidTokenException(error, name + " must be a whole number of seconds");
+  }
+
+  /** {@code exp} as an instant. */
+  public Instant expiresAt() {
+    return Instant.ofEpochSecond(exp);
+  }
+
+  /** {@code iat} as an instant, if present. */
+  public Optional<Instant> issuedAt() {
+    return Optional.ofNullable(iat).map(Instant::ofEpochSecond);
+  }
+
+  /** {@code nbf} as an instant, if present. */
+  public Optional<Instant> notBefore() {
+    return Optional.ofNullable(nbf).map(Instant::ofEpochSecond);
+  }
+}
