@@ -49,7 +49,8 @@ public final class RequestSigner {
    * @throws IllegalArgumentException if any string holds a lone surrogate
    */
   public String sign(String url, Map<String, String> params) {
-    return signParams(url, WebhookMac.multiValued(params));
+    Objects.requireNonNull(url, "url");
+    return sign(url, WebhookMac.params(params));
   }
 
   /**
@@ -66,7 +67,7 @@ public final class RequestSigner {
    */
   public String signParams(String url, Map<String, ? extends Collection<String>> params) {
     Objects.requireNonNull(url, "url");
-    return new String(mac.sign(url, params), StandardCharsets.US_ASCII);
+    return sign(url, WebhookMac.multiParams(params));
   }
 
   /**
@@ -92,6 +93,11 @@ public final class RequestSigner {
     }
     String signedUrl =
         WebhookUrl.withQueryParam(url, WebhookMac.BODY_SHA256, WebhookMac.sha256Hex(body));
-    return new SignedUrl(signedUrl, signParams(signedUrl, Map.of()));
+    return new SignedUrl(signedUrl, sign(signedUrl, ""));
+  }
+
+  private String sign(String url, String params) {
+    byte[] signature = mac.sign(WebhookMac.strictUtf8(url), WebhookMac.strictUtf8(params));
+    return new String(signature, StandardCharsets.US_ASCII);
   }
 }

@@ -64,7 +64,7 @@ public final class RequestValidator {
    */
   public boolean validate(String url, Map<String, String> params, String signature) {
     try {
-      return matches(url, WebhookMac.multiValued(params), signature);
+      return matches(url, WebhookMac.params(params), signature);
     } catch (RuntimeException e) {
       return false; // a null name, or a map that throws: junk input is not a valid signature
     }
@@ -86,7 +86,7 @@ public final class RequestValidator {
   public boolean validateParams(
       String url, Map<String, ? extends Collection<String>> params, String signature) {
     try {
-      return matches(url, params, signature);
+      return matches(url, WebhookMac.multiParams(params), signature);
     } catch (RuntimeException e) {
       return false;
     }
@@ -112,7 +112,7 @@ public final class RequestValidator {
       if (expectedHash == null) {
         return false;
       }
-      boolean signed = matches(url, Map.of(), signature);
+      boolean signed = matches(url, "", signature);
       boolean hashed = validateBody(body, expectedHash);
       return signed & hashed; // non-short-circuit: the time taken does not reveal which failed
     } catch (RuntimeException e) {
@@ -143,18 +143,20 @@ public final class RequestValidator {
     }
   }
 
-  private boolean matches(
-      String url, Map<String, ? extends Collection<String>> params, String signature) {
+  private boolean matches(String url, String params, String signature) {
     if (url == null || signature == null || signature.isEmpty()) {
       return false;
     }
     // The header is compared as bytes, never decoded; non-ASCII never matches base64.
     byte[] given = signature.getBytes(StandardCharsets.UTF_8);
-    boolean valid = false;
+    byte[] paramBytes = WebhookMac.strictUtf8(params);
+    // The URL as given first, then its port variant. Which variant matched is no secret; each
+    // comparison is constant-time (MessageDigest.isEqual's time depends on the first length only).
     for (String candidate : WebhookUrl.portVariants(url)) {
-      // MessageDigest.isEqual takes time depending only on its first argument's length.
-      valid |= MessageDigest.isEqual(mac.sign(candidate, params), given);
+      if (MessageDigest.isEqual(mac.sign(WebhookMac.strictUtf8(candidate), paramBytes), given)) {
+        return true;
+      }
     }
-    return valid;
+    return false;
   }
 }

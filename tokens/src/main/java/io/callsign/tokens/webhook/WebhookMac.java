@@ -4,23 +4,28 @@ import io.callsign.tokens.internal.KeyedMac;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import javax.crypto.Mac;
 
 /**
  * The one place that computes an X-Twilio-Signature (twilio-wire.md section 8.1), shared by {@link
  * RequestSigner} and {@link RequestValidator} so the two can never disagree.
+ *
+ * <p>The string to sign is the URL followed by the parameters part: names in {@link String} order
+ * (as twilio-java and twilio-node sort them), each value appended after its name, a repeated name's
+ * values de-duplicated and sorted (as twilio-node and twilio-python do).
  */
 final class WebhookMac {
   /** The query parameter that carries the SHA-256 of a JSON body (twilio-wire.md 8.2). */
   static final String BODY_SHA256 = "bodySHA256";
+
+  private static final Base64.Encoder BASE64 = Base64.getEncoder();
 
   private final KeyedMac mac;
 
@@ -32,54 +37,57 @@ final class WebhookMac {
   }
 
   /**
-   * The signature of {@code url} and {@code params} as the ASCII bytes of padded base64, the form
-   * it has in the header, so validators can compare header bytes without decoding (a lenient base64
-   * decoder would accept several spellings of one signature).
-   *
-   * @throws NullPointerException for a null URL, name, value list or value
-   * @throws IllegalArgumentException if the input is not well-formed UTF-16
+   * The base64 signature, as ASCII bytes, of {@code url} followed by {@code params} (both UTF-8,
+   * the parameters part already built). The MAC is fed the two parts; nothing is concatenated.
    */
-  byte[] sign(String url, Map<String, ? extends Collection<String>> params) {
-    byte[] data = strictUtf8(stringToSign(url, params));
-    return Base64.getEncoder().encode(mac.compute(data, 0, data.length));
+  byte[] sign(byte[] url, byte[] params) {
+    Mac m = mac.borrow();
+    try {
+      m.update(url);
+      m.update(params);
+      return BASE64.encode(m.doFinal());
+    } finally {
+      mac.release(m);
+    }
   }
 
   /**
-   * The URL followed by {@code name + value} for every name in UTF-16 order and, within a name,
-   * every distinct value in UTF-16 order.
-   *
-   * <p>UTF-16 order is what twilio-java ({@code Collections.sort}) and twilio-node ({@code
-   * Array.prototype.sort}) use; it differs from code point order only when names mix astral
-   * characters with U+E000..U+FFFF. Dropping duplicate values follows twilio-node and
-   * twilio-python; twilio-java has no multi-valued form.
+   * The parameters part for one value per name; a null value counts as empty, as in twilio-java.
    */
-  static String stringToSign(String url, Map<String, ? extends Collection<String>> params) {
-    StringBuilder data = new StringBuilder(url);
-    if (params != null) {
-      List<String> names = new ArrayList<>(params.keySet());
-      names.sort(null);
-      for (String name : names) {
+  static String params(Map<String, String> params) {
+    if (params == null || params.isEmpty()) {
+      return "";
+    }
+    String[] names = params.keySet().toArray(new String[0]);
+    Arrays.sort(names);
+    StringBuilder data = new StringBuilder(names.length * 24);
+    for (String name : names) {
+      // StringBuilder would append a null name as "null"; refuse it instead.
+      Objects.requireNonNull(name, "parameter name");
+      String value = params.get(name);
+      data.append(name).append(value == null ? "" : value);
+    }
+    return data.toString();
+  }
+
+  /** The parameters part for names that may repeat. */
+  static String multiParams(Map<String, ? extends Collection<String>> params) {
+    if (params == null || params.isEmpty()) {
+      return "";
+    }
+    String[] names = params.keySet().toArray(new String[0]);
+    Arrays.sort(names);
+    StringBuilder data = new StringBuilder(names.length * 24);
+    for (String name : names) {
+      Objects.requireNonNull(name, "parameter name");
+      for (String value : new TreeSet<>(params.get(name))) {
         // StringBuilder would append null as "null"; refuse it instead.
-        Objects.requireNonNull(name, "parameter name");
-        for (String value : new TreeSet<>(params.get(name))) {
-          data.append(name).append(Objects.requireNonNull(value, "parameter value"));
-        }
+        data.append(name).append(Objects.requireNonNull(value, "parameter value"));
       }
     }
     return data.toString();
   }
 
-  /** Views single-valued parameters as multi-valued; a null value counts as "" like twilio-java. */
-  static Map<String, List<String>> multiValued(Map<String, String> params) {
-    if (params == null) {
-      return Map.of();
-    }
-    Map<String, List<String>> multi = new LinkedHashMap<>(params.size() * 2);
-    params.forEach((name, value) -> multi.put(name, List.of(value == null ? "" : value)));
-    return multi;
-  }
-
-  /** Lowercase hex SHA-256 of the UTF-8 body, as Twilio puts it in {@code bodySHA256}. */
   static String sha256Hex(String body) {
     try {
       MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
@@ -90,10 +98,22 @@ final class WebhookMac {
   }
 
   /**
-   * UTF-8 bytes, refusing lone surrogates: {@code String.getBytes} would turn them into '?', so
-   * "a\uD800" and "a?" would share a signature.
+   * UTF-8 of {@code s}, refusing unpaired surrogates (which {@code getBytes} silently turns into
+   * {@code ?}, so a signature over them would also match a literal {@code ?}).
+   *
+   * @throws IllegalArgumentException on an unpaired surrogate
    */
   static byte[] strictUtf8(String s) {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length == s.length()) {
+      // Every char became one byte: ASCII, or an unpaired surrogate turned into '?'.
+      for (int i = 0; i < bytes.length; i++) {
+        if (bytes[i] == '?' && s.charAt(i) != '?') {
+          throw new IllegalArgumentException("lone surrogate at index " + i);
+        }
+      }
+      return bytes;
+    }
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (Character.isHighSurrogate(c)
@@ -104,6 +124,6 @@ final class WebhookMac {
         throw new IllegalArgumentException("lone surrogate at index " + i);
       }
     }
-    return s.getBytes(StandardCharsets.UTF_8);
+    return bytes;
   }
 }

@@ -107,7 +107,7 @@ class RequestSignerTest {
   }
 
   @Test
-  void stringToSignWhenMultiValuedThenNamesThenValuesInUtf16Order() {
+  void multiParamsWhenMultiValuedThenNamesThenValuesInUtf16Order() {
     Map<String, List<String>> params =
         Map.of(
             "b", List.of("2", "1"),
@@ -116,7 +116,7 @@ class RequestSignerTest {
             "\ud83d\ude00", List.of("y"));
     // U+1F600 is the surrogate pair D83D DE00, so it sorts before U+FFFF as twilio-java and
     // twilio-node sort, though after it in code point order.
-    assertThat(WebhookMac.stringToSign("u", params))
-        .isEqualTo("u" + "az" + "b1b2" + "\ud83d\ude00y" + "\uffffx");
+    assertThat(WebhookMac.multiParams(params))
+        .isEqualTo("az" + "b1b2" + "\ud83d\ude00y" + "\uffffx");
   }
 }
