@@ -97,15 +97,28 @@ public final class AccessToken {
 
   private byte[] payloadJson() {
     // SIDs were validated as two letters and hex digits: they are written without escaping.
-    JsonWriter out = new JsonWriter(512);
-    out.raw("{\"jti\":\"").raw(keySid).raw("-").number(issuedAt);
-    out.raw("\",\"iss\":\"").raw(keySid).raw("\",\"sub\":\"").raw(accountSid);
-    out.raw("\",\"exp\":").number(expiresAt);
+    byte[] keySidBytes = keySid.getBytes(StandardCharsets.US_ASCII);
+    JsonWriter out = new JsonWriter(384);
+    out.raw(JTI).raw(keySidBytes).raw(DASH).number(issuedAt);
+    out.raw(ISS).raw(keySidBytes).raw(SUB).raw(accountSid.getBytes(StandardCharsets.US_ASCII));
+    out.raw(EXP).number(expiresAt);
     if (notBefore != null) {
-      out.raw(",\"nbf\":").number(notBefore);
+      out.raw(NBF).number(notBefore);
     }
-    out.raw(",\"grants\":").value(grantsClaim()).raw("}");
-    return out.toByteArray();
+    return out.raw(GRANTS).value(grantsClaim()).raw(END).toByteArray();
+  }
+
+  private static final byte[] JTI = ascii("{\"jti\":\"");
+  private static final byte[] DASH = ascii("-");
+  private static final byte[] ISS = ascii("\",\"iss\":\"");
+  private static final byte[] SUB = ascii("\",\"sub\":\"");
+  private static final byte[] EXP = ascii("\",\"exp\":");
+  private static final byte[] NBF = ascii(",\"nbf\":");
+  private static final byte[] GRANTS = ascii(",\"grants\":");
+  private static final byte[] END = ascii("}");
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
   }
 
   private Map<String, Object> grantsClaim() {

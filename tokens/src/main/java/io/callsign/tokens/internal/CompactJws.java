@@ -5,7 +5,6 @@ import io.callsign.tokens.TokenError;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
-import javax.crypto.Mac;
 
 /**
  * A JWS in compact serialization (RFC 7515 section 7.1), split and decoded strictly: ASCII only,
@@ -213,16 +212,8 @@ public final class CompactJws {
    */
   public static String sign(byte[] encodedHeader, byte[] payloadJson, KeyedMac key) {
     byte[] encodedPayload = Base64Url.encodeToBytes(payloadJson);
-    Mac mac = key.borrow();
-    byte[] signature;
-    try {
-      mac.update(encodedHeader);
-      mac.update((byte) '.');
-      mac.update(encodedPayload);
-      signature = mac.doFinal();
-    } finally {
-      key.release(mac);
-    }
+    byte[] signature =
+        key.start().update(encodedHeader).update((byte) '.').update(encodedPayload).finish();
     byte[] encodedSignature = Base64Url.encodeToBytes(signature);
     int h = encodedHeader.length;
     int p = encodedPayload.length;

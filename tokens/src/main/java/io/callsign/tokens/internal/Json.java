@@ -165,12 +165,12 @@ public final class Json {
     if (known.length != length) {
       return false;
     }
+    byte[] data = in;
+    int difference = 0;
     for (int i = 0; i < length; i++) {
-      if (known[i] != in[from + i]) {
-        return false;
-      }
+      difference |= known[i] ^ data[from + i];
     }
-    return true;
+    return difference == 0;
   }
 
   private static int nameSlot(int length, byte first, byte last) {

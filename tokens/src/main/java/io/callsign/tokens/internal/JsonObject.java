@@ -99,15 +99,15 @@ public final class JsonObject extends AbstractMap<String, Object> {
   }
 
   private int indexOf(Object name) {
-    // Known names are parsed as the interned literals that callers look up with, so an identity
-    // pass finds them without comparing characters.
-    for (int i = 0; i < size; i++) {
-      if (slots[2 * i] == name) {
-        return i;
-      }
+    if (!(name instanceof String key)) {
+      return -1;
     }
+    // Strings cache their hash, and known names are parsed as the interned literals callers use,
+    // so this is one pass of int compares.
+    int hash = key.hashCode();
     for (int i = 0; i < size; i++) {
-      if (slots[2 * i].equals(name)) {
+      Object candidate = slots[2 * i];
+      if (candidate == key || (candidate.hashCode() == hash && candidate.equals(key))) {
         return i;
       }
     }

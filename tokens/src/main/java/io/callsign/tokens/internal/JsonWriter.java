@@ -18,6 +18,15 @@ public final class JsonWriter {
   private static final byte[] HEX =
       "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
+  private static final byte[] DIGIT_PAIRS = new byte[200];
+
+  static {
+    for (int i = 0; i < 100; i++) {
+      DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
+      DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+    }
+  }
+
   /** 1 for ASCII characters written as they are inside a JSON string. */
   private static final byte[] PLAIN = new byte[128];
 
@@ -66,25 +75,38 @@ public final class JsonWriter {
     return this;
   }
 
-  /** Appends a whole number, digit by digit (no intermediate string). */
+  /** Appends a whole number, two digits per step, with no intermediate string. */
   public JsonWriter number(long value) {
     if (value < 0) {
-      if (value == Long.MIN_VALUE) {
-        return raw(Long.toString(value));
-      }
-      raw("-");
-      value = -value;
+      return raw(Long.toString(value));
     }
     int digits = 1;
-    for (long v = value; v >= 10; v /= 10) {
+    for (long bound = 10; digits < 19 && value >= bound; bound *= 10) {
       digits++;
     }
     ensure(digits);
-    for (int i = size + digits - 1; i >= size; i--) {
-      buf[i] = (byte) ('0' + value % 10);
-      value /= 10;
+    int at = size + digits;
+    while (value >= 100) {
+      int pair = (int) (value % 100);
+      value /= 100;
+      buf[--at] = DIGIT_PAIRS[2 * pair + 1];
+      buf[--at] = DIGIT_PAIRS[2 * pair];
+    }
+    if (value >= 10) {
+      buf[--at] = DIGIT_PAIRS[2 * (int) value + 1];
+      buf[--at] = DIGIT_PAIRS[2 * (int) value];
+    } else {
+      buf[--at] = (byte) ('0' + value);
     }
     size += digits;
+    return this;
+  }
+
+  /** Appends bytes known to be valid JSON text, such as constant fragments. */
+  public JsonWriter raw(byte[] json) {
+    ensure(json.length);
+    System.arraycopy(json, 0, buf, size, json.length);
+    size += json.length;
     return this;
   }
 
@@ -157,11 +179,13 @@ public final class JsonWriter {
 
   /** Appends {@code s} as a quoted JSON string in UTF-8, escaping what RFC 8259 requires. */
   public JsonWriter string(String s) {
-    // The JDK's encoder copies ASCII strings with a vectorized check; eight bytes per step then
+    // Short strings go straight to the character loop below. For longer ones, the JDK's encoder
+    // copies ASCII strings with a vectorized check; eight bytes per step then
     // prove no escaping is needed. Non-ASCII changes the length; an unpaired surrogate keeps it but
     // becomes '?', so a '?' also sends the string the careful, character-by-character way.
-    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-    if (utf8.length == s.length()
+    byte[] utf8 = s.length() < 16 ? null : s.getBytes(StandardCharsets.UTF_8);
+    if (utf8 != null
+        && utf8.length == s.length()
         && Swar.firstSpecial(utf8, 0, utf8.length, (byte) '?', false) == utf8.length) {
       ensure(utf8.length + 2);
       buf[size++] = '"';
