@@ -8,6 +8,7 @@ import io.callsign.tokens.internal.KeyedMac;
 import io.callsign.tokens.internal.TimeClaims;
 import io.callsign.tokens.sid.AccountSid;
 import io.callsign.tokens.sid.KeySid;
+import io.callsign.tokens.sid.Sids;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -122,7 +123,7 @@ public final class AccessToken {
   }
 
   private Map<String, Object> grantsClaim() {
-    JsonObject claim = JsonObject.of("identity", identity);
+    JsonObject claim = JsonObject.withCapacity(1 + grants.size()).with("identity", identity);
     for (Grant grant : grants) {
       claim.with(grant.getGrantKey(), grant.getPayload());
     }
@@ -209,8 +210,10 @@ public final class AccessToken {
      * @throws IllegalArgumentException if a SID is malformed or the secret is too short
      */
     public Builder(String accountSid, String keySid, byte[] secret) {
-      this.accountSid = AccountSid.of(accountSid).value();
-      this.keySid = KeySid.of(keySid).value();
+      Sids.check(AccountSid.PREFIX, accountSid);
+      Sids.check(KeySid.PREFIX, keySid);
+      this.accountSid = accountSid;
+      this.keySid = keySid;
       Objects.requireNonNull(secret, "secret");
       if (secret.length < MIN_SECRET_BYTES) {
         throw new IllegalArgumentException(
@@ -295,7 +298,7 @@ public final class AccessToken {
 
     /** Builds the token; the issue time is taken now. */
     public AccessToken build() {
-      return new AccessToken(this, clock.instant().getEpochSecond());
+      return new AccessToken(this, Math.floorDiv(clock.millis(), 1000));
     }
   }
 }

@@ -36,6 +36,11 @@ public final class JsonObject extends AbstractMap<String, Object> {
     this.slots = new Object[capacity * 2];
   }
 
+  /** An empty object with room for {@code members} before it grows. */
+  public static JsonObject withCapacity(int members) {
+    return new JsonObject(Math.max(1, members));
+  }
+
   /**
    * An object of the given name/value pairs, in order, without the pairs whose value is null.
    *
