@@ -15,7 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * Instances are immutable and thread-safe; a {@link Computation} belongs to one thread.
  */
 public final class KeyedMac {
+  /** HMAC-SHA256: Access Tokens, capability tokens and other JWTs. */
   public static final String HMAC_SHA256 = "HmacSHA256";
+
+  /** HMAC-SHA1: X-Twilio-Signature. */
   public static final String HMAC_SHA1 = "HmacSHA1";
 
   /** SHA-1 and SHA-256 both hash 64-byte blocks. */
