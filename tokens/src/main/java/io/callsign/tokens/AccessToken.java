@@ -252,15 +252,7 @@ public final class AccessToken {
      * @throws IllegalArgumentException if out of range
      */
     public Builder ttl(int ttl) {
-      if (ttl <= 0 || ttl > MAX_TTL_SECONDS) {
-        throw new IllegalArgumentException(
-            "ttl must be between 1 and "
-                + MAX_TTL_SECONDS
-                + " seconds (24 hours), got "
-                + ttl
-                + " (Twilio error 20157)");
-      }
-      this.ttl = ttl;
+      this.ttl = TimeClaims.checkTtl(ttl);
       return this;
     }
 

@@ -49,23 +49,6 @@ final class CapabilityJwt {
     return Objects.requireNonNull(authToken, "authToken").getBytes(StandardCharsets.UTF_8);
   }
 
-  /**
-   * Checks a lifetime in seconds.
-   *
-   * @throws IllegalArgumentException if not between 1 and 86 400
-   */
-  static int checkTtl(int ttl) {
-    if (ttl <= 0 || ttl > MAX_TTL_SECONDS) {
-      throw new IllegalArgumentException(
-          "ttl must be between 1 and "
-              + MAX_TTL_SECONDS
-              + " seconds (24 hours), got "
-              + ttl
-              + " (Twilio error 20157)");
-    }
-    return ttl;
-  }
-
   /** Signs {@code claims}, written in iteration order, under the fixed HS256 header. */
   static String sign(Map<String, Object> claims, KeyedMac key) {
     byte[] payload = Json.toJson(claims).getBytes(StandardCharsets.UTF_8);

@@ -269,19 +269,14 @@ public final class CapabilityTokenVerifier {
      * @throws IllegalArgumentException if negative or above 60 seconds
      */
     public Builder clockSkew(Duration skew) {
-      if (skew.isNegative() || skew.compareTo(MAX_CLOCK_SKEW) > 0) {
-        throw new IllegalArgumentException("clock skew must be between 0 and 60 seconds");
-      }
+      TimeClaims.checkSkew(skew);
       this.clockSkew = skew;
       return this;
     }
 
     /** Longest token accepted, in characters; default 16 KiB. */
     public Builder maxTokenLength(int maxTokenLength) {
-      if (maxTokenLength < 64) {
-        throw new IllegalArgumentException("maxTokenLength must be at least 64");
-      }
-      this.maxTokenLength = maxTokenLength;
+      this.maxTokenLength = CompactJws.checkMaxLength(maxTokenLength);
       return this;
     }
 

@@ -1,6 +1,7 @@
 package io.callsign.tokens.capability;
 
 import io.callsign.tokens.internal.KeyedMac;
+import io.callsign.tokens.internal.TimeClaims;
 import io.callsign.tokens.sid.AccountSid;
 import java.time.Clock;
 import java.time.Instant;
@@ -144,7 +145,7 @@ public final class ClientCapabilityToken {
      * @throws IllegalArgumentException if out of range
      */
     public Builder ttl(int ttl) {
-      this.ttl = CapabilityJwt.checkTtl(ttl);
+      this.ttl = TimeClaims.checkTtl(ttl);
       return this;
     }
 

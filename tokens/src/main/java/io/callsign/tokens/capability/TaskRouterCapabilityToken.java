@@ -1,6 +1,7 @@
 package io.callsign.tokens.capability;
 
 import io.callsign.tokens.internal.KeyedMac;
+import io.callsign.tokens.internal.TimeClaims;
 import io.callsign.tokens.sid.AccountSid;
 import io.callsign.tokens.sid.Sids;
 import io.callsign.tokens.sid.TaskQueueSid;
@@ -270,7 +271,7 @@ public final class TaskRouterCapabilityToken {
      * @throws IllegalArgumentException if out of range
      */
     public Builder ttl(int ttl) {
-      this.ttl = CapabilityJwt.checkTtl(ttl);
+      this.ttl = TimeClaims.checkTtl(ttl);
       return this;
     }
 

@@ -32,6 +32,19 @@ public final class CompactJws {
   }
 
   /**
+   * Checks a verifier's cap on token length.
+   *
+   * @return {@code maxLength}
+   * @throws IllegalArgumentException if below 64 characters, shorter than any real token
+   */
+  public static int checkMaxLength(int maxLength) {
+    if (maxLength < 64) {
+      throw new IllegalArgumentException("maxTokenLength must be at least 64");
+    }
+    return maxLength;
+  }
+
+  /**
    * Splits and decodes {@code token}.
    *
    * @throws InvalidTokenException with {@link TokenError#INVALID_HEADER} for a bad header, and

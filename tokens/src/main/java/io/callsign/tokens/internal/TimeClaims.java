@@ -2,6 +2,7 @@ package io.callsign.tokens.internal;
 
 import io.callsign.tokens.InvalidTokenException;
 import io.callsign.tokens.TokenError;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -21,6 +22,37 @@ public record TimeClaims(long exp, Long iat, Long nbf) {
 
   /** Largest clock skew a verifier may allow, in seconds. */
   public static final int MAX_SKEW_SECONDS = 60;
+
+  /**
+   * Checks a lifetime to mint with.
+   *
+   * @return {@code ttl}
+   * @throws IllegalArgumentException if not between 1 and 86 400 seconds
+   */
+  public static int checkTtl(int ttl) {
+    if (ttl <= 0 || ttl > MAX_LIFETIME_SECONDS) {
+      throw new IllegalArgumentException(
+          "ttl must be between 1 and "
+              + MAX_LIFETIME_SECONDS
+              + " seconds (24 hours), got "
+              + ttl
+              + " (Twilio error 20157)");
+    }
+    return ttl;
+  }
+
+  /**
+   * Checks a verifier's clock skew.
+   *
+   * @return the skew in whole seconds
+   * @throws IllegalArgumentException if negative or above 60 seconds
+   */
+  public static long checkSkew(Duration skew) {
+    if (skew.isNegative() || skew.toSeconds() > MAX_SKEW_SECONDS) {
+      throw new IllegalArgumentException("clock skew must be between 0 and 60 seconds");
+    }
+    return skew.toSeconds();
+  }
 
   /**
    * Checks the time claims of {@code claims} at {@code now}.
