@@ -51,8 +51,7 @@ final class CapabilityJwt {
 
   /** Signs {@code claims}, written in iteration order, under the fixed HS256 header. */
   static String sign(Map<String, Object> claims, KeyedMac key) {
-    byte[] payload = Json.toJson(claims).getBytes(StandardCharsets.UTF_8);
-    return CompactJws.sign(ENCODED_HEADER, payload, key);
+    return CompactJws.sign(ENCODED_HEADER, Json.toUtf8(claims), key);
   }
 
   /**
