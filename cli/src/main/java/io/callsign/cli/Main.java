@@ -12,8 +12,13 @@ import picocli.CommandLine.Command;
     name = "callsign",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "Twilio-compatible tokens, webhook signatures and (soon) the Callsign server.",
-    subcommands = {TokenCommand.class, WebhookCommand.class, CommandLine.HelpCommand.class})
+    description = "The Callsign server, and Twilio-compatible tokens and webhook signatures.",
+    subcommands = {
+      ServeCommand.class,
+      TokenCommand.class,
+      WebhookCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main {
   /** Exit status for a well-formed request whose answer is "no". */
   static final int EXIT_NEGATIVE = 1;

@@ -1,0 +1,119 @@
+package io.callsign.cli;
+
+import io.callsign.server.CallsignServer;
+import io.callsign.server.config.DatabaseConfig;
+import io.callsign.server.config.ServerConfig;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code callsign serve}: runs the server until SIGTERM or SIGINT, then drains in-flight requests
+ * and exits.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the Callsign server (SQLite in the data directory unless --database-url is given).",
+      "On first start the root account is created: from CALLSIGN_ACCOUNT_SID and"
+          + " CALLSIGN_AUTH_TOKEN when both are set, else generated into DATA/credentials.env."
+    })
+final class ServeCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+  @Option(names = "--host", description = "Interface to listen on (default: ${DEFAULT-VALUE}).")
+  String host = ServerConfig.DEFAULT_HOST;
+
+  @Option(
+      names = "--port",
+      description = "TCP port, 0 for any free one (default: ${DEFAULT-VALUE}).")
+  int port = ServerConfig.DEFAULT_PORT;
+
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      description = "Data directory (default: ${DEFAULT-VALUE}).")
+  Path dataDir = ServerConfig.DEFAULT_DATA_DIR;
+
+  @Option(
+      names = "--database-url",
+      paramLabel = "URL",
+      description = "A jdbc:postgresql:// URL; without it, SQLite in the data directory.")
+  String databaseUrl;
+
+  @Option(
+      names = "--database-user",
+      paramLabel = "USER",
+      defaultValue = "${env:CALLSIGN_DATABASE_USER}",
+      description = "Database user (default: env CALLSIGN_DATABASE_USER).")
+  String databaseUser;
+
+  // The environment variable is the better place: a flag shows up in `ps` and shell history.
+  @Option(
+      names = "--database-password",
+      paramLabel = "PASSWORD",
+      defaultValue = "${env:CALLSIGN_DATABASE_PASSWORD}",
+      description = "Database password (default: env CALLSIGN_DATABASE_PASSWORD, preferred).")
+  String databasePassword;
+
+  /** The configuration these options and {@code env} describe. */
+  ServerConfig config(Map<String, String> env) {
+    if (databaseUrl == null && (databaseUser != null || databasePassword != null)) {
+      LOG.warn("Database user and password are ignored without --database-url");
+    }
+    DatabaseConfig db =
+        databaseUrl == null
+            ? null
+            : new DatabaseConfig(databaseUrl, databaseUser, databasePassword);
+    return ServerConfig.defaults(env).withListen(host, port).withDataDir(dataDir).withDatabase(db);
+  }
+
+  /** Builds and starts the server; returns it running. */
+  CallsignServer start(Map<String, String> env) {
+    ServerConfig cfg = config(env);
+    CallsignServer server = new CallsignServer(cfg);
+    int bound;
+    try {
+      bound = server.start();
+    } catch (RuntimeException e) {
+      server.stop();
+      throw e;
+    }
+    LOG.info("Callsign is listening on http://{}:{}", hostForUrl(cfg.host()), bound);
+    if (server.credentialsFile() != null) {
+      LOG.info("Root account credentials are in {}", server.credentialsFile().toAbsolutePath());
+    } else {
+      LOG.info(
+          "Root account {} uses the credentials from the environment",
+          server.bootstrap().root().sid());
+    }
+    return server;
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    CallsignServer server = start(System.getenv());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  LOG.info("Shutting down: draining in-flight requests");
+                  server.stop();
+                  stopped.countDown();
+                },
+                "callsign-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  private static String hostForUrl(String host) {
+    return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+  }
+}

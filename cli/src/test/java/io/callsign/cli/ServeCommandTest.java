@@ -1,0 +1,92 @@
+package io.callsign.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.callsign.server.CallsignServer;
+import io.callsign.server.config.ServerConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ServeCommandTest {
+  @TempDir Path dir;
+
+  private static ServeCommand parse(String... args) {
+    ServeCommand cmd = new ServeCommand();
+    new CommandLine(cmd).parseArgs(args);
+    return cmd;
+  }
+
+  @Test
+  void serveWhenNoFlagsThenUsesDefaults() {
+    ServerConfig cfg = parse().config(Map.of());
+    assertThat(cfg.host()).isEqualTo("127.0.0.1");
+    assertThat(cfg.port()).isEqualTo(8080);
+    assertThat(cfg.dataDir()).isEqualTo(Path.of("data"));
+    assertThat(cfg.database()).isNull();
+  }
+
+  @Test
+  void serveWhenFlagsGivenThenConfigCarriesThem() {
+    ServerConfig cfg =
+        parse(
+                "--host",
+                "0.0.0.0",
+                "--port",
+                "9090",
+                "--data",
+                dir.toString(),
+                "--database-url",
+                "jdbc:postgresql://db/callsign",
+                "--database-user",
+                "cs",
+                "--database-password",
+                "pw")
+            .config(Map.of("CALLSIGN_ACCOUNT_SID", "ACx"));
+    assertThat(cfg.host()).isEqualTo("0.0.0.0");
+    assertThat(cfg.port()).isEqualTo(9090);
+    assertThat(cfg.dataDir()).isEqualTo(dir);
+    assertThat(cfg.database().url()).isEqualTo("jdbc:postgresql://db/callsign");
+    assertThat(cfg.database().user()).isEqualTo("cs");
+    assertThat(cfg.rootAccountSid()).isEqualTo("ACx");
+    assertThat(cfg.toString()).doesNotContain("pw");
+  }
+
+  @Test
+  void serveWhenDatabaseUrlNotPostgresqlThenUsageError() {
+    CliRun run = CliRun.of("serve", "--data", dir.toString(), "--database-url", "jdbc:mysql://x/y");
+    assertThat(run.status()).isEqualTo(2);
+    assertThat(run.err()).contains("jdbc:postgresql:");
+  }
+
+  @Test
+  void serveWhenPortOutOfRangeThenUsageError() {
+    CliRun run = CliRun.of("serve", "--data", dir.toString(), "--port", "70000");
+    assertThat(run.status()).isEqualTo(2);
+    assertThat(run.err()).contains("port");
+  }
+
+  @Test
+  void serveWhenStartedThenAnswersHealthzAndWritesCredentials() throws Exception {
+    CallsignServer server = parse("--port", "0", "--data", dir.toString()).start(Map.of());
+    try {
+      assertThat(server.credentialsFile()).exists();
+      HttpResponse<String> res =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + server.port() + "/healthz"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(res.statusCode()).isEqualTo(200);
+    } finally {
+      server.stop();
+    }
+  }
+}

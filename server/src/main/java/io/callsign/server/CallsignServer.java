@@ -1,0 +1,110 @@
+package io.callsign.server;
+
+import io.callsign.server.accounts.AccountRoutes;
+import io.callsign.server.accounts.AccountService;
+import io.callsign.server.accounts.JdbiAccountStore;
+import io.callsign.server.config.ServerConfig;
+import io.callsign.server.crypto.SecretBox;
+import io.callsign.server.crypto.SecretFiles;
+import io.callsign.server.http.Authenticator;
+import io.callsign.server.http.HealthRoutes;
+import io.callsign.server.http.WebRoutes;
+import io.callsign.server.store.Database;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * The composition root: config, secret box, database, stores, services, routes, built with plain
+ * constructors in that order. The constructor prepares everything (data directory, keyset,
+ * migrations, root account); {@link #start()} opens the port.
+ */
+public final class CallsignServer implements AutoCloseable {
+  private final Database database;
+  private final AccountService.Bootstrap bootstrap;
+  private final WebRoutes web;
+  private final Object lifecycle = new Object();
+  private boolean stopped;
+  private volatile int port = -1;
+
+  /**
+   * Builds the server for {@code config}.
+   *
+   * @throws IllegalArgumentException for bad operator input (e.g. malformed root credentials)
+   * @throws UncheckedIOException when the data directory cannot be written
+   */
+  public CallsignServer(ServerConfig config) {
+    try {
+      SecretFiles.ensureDirectory(config.dataDir());
+      SecretBox box = SecretBox.open(config.masterKeysetJson(), config.dataDir());
+      database =
+          config.database() == null
+              ? Database.sqlite(config.dataDir())
+              : Database.postgresql(config.database());
+      try {
+        database.migrate();
+        AccountService accounts =
+            new AccountService(new JdbiAccountStore(database.jdbi(), box), Clock.systemUTC());
+        bootstrap =
+            accounts.bootstrap(config.rootAccountSid(), config.rootAuthToken(), config.dataDir());
+        Authenticator authenticator = new Authenticator(accounts);
+        web =
+            new WebRoutes(
+                config.host(),
+                config.port(),
+                List.of(new HealthRoutes(database::isReady), new AccountRoutes(authenticator)));
+      } catch (RuntimeException | IOException e) {
+        database.close();
+        throw e;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot prepare " + config.dataDir() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Starts serving; returns the bound port. */
+  public int start() {
+    port = web.start();
+    return port;
+  }
+
+  /** The bound port once started, else -1. */
+  public int port() {
+    return port;
+  }
+
+  /** What the first start created, or found: the root account and where its credentials are. */
+  public AccountService.Bootstrap bootstrap() {
+    return bootstrap;
+  }
+
+  /**
+   * The credentials.env file, or {@code null} when the root credentials came from the environment.
+   */
+  public Path credentialsFile() {
+    return bootstrap.credentialsFile();
+  }
+
+  /** Stops accepting requests, lets in-flight ones finish, and closes the database. Idempotent. */
+  public void stop() {
+    synchronized (lifecycle) {
+      if (stopped) {
+        return;
+      }
+      stopped = true;
+      try {
+        web.stop();
+      } finally {
+        database.close();
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+}

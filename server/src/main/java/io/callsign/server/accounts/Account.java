@@ -1,0 +1,54 @@
+package io.callsign.server.accounts;
+
+import io.callsign.tokens.sid.AccountSid;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * An account, with its auth token in clear (it lives only in memory; the store keeps it encrypted).
+ *
+ * @param sid the account SID
+ * @param ownerAccountSid the parent account; equal to {@code sid} for a main account
+ * @param friendlyName a human-readable name
+ * @param status whether it may authenticate
+ * @param type {@code Full} or {@code Trial}; Callsign accounts are {@code Full}
+ * @param authToken the primary auth token
+ * @param dateCreated when it was created
+ * @param dateUpdated when it last changed
+ */
+public record Account(
+    AccountSid sid,
+    AccountSid ownerAccountSid,
+    String friendlyName,
+    AccountStatus status,
+    String type,
+    String authToken,
+    Instant dateCreated,
+    Instant dateUpdated) {
+
+  /** The only account type Callsign creates. */
+  public static final String TYPE_FULL = "Full";
+
+  /** Checks that no field is missing. */
+  public Account {
+    Objects.requireNonNull(sid, "sid");
+    Objects.requireNonNull(ownerAccountSid, "ownerAccountSid");
+    Objects.requireNonNull(friendlyName, "friendlyName");
+    Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(authToken, "authToken");
+    Objects.requireNonNull(dateCreated, "dateCreated");
+    Objects.requireNonNull(dateUpdated, "dateUpdated");
+  }
+
+  /** True for an account at the top of its tree (not a subaccount). */
+  public boolean isMain() {
+    return sid.equals(ownerAccountSid);
+  }
+
+  // A record's generated toString would print the auth token into any log line that shows it.
+  @Override
+  public String toString() {
+    return "Account[sid=%s, owner=%s, status=%s]".formatted(sid, ownerAccountSid, status.wire());
+  }
+}

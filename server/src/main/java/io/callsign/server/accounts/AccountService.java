@@ -1,0 +1,158 @@
+package io.callsign.server.accounts;
+
+import io.callsign.server.crypto.SecretFiles;
+import io.callsign.tokens.sid.AccountSid;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Account logic: the root account's bootstrap and lookups. No HTTP types. */
+public final class AccountService {
+  /** The file, inside the data directory, where generated root credentials are written. */
+  public static final String CREDENTIALS_FILE = "credentials.env";
+
+  private static final Logger LOG = LoggerFactory.getLogger(AccountService.class);
+  static final String SID_VAR = "CALLSIGN_ACCOUNT_SID";
+  static final String TOKEN_VAR = "CALLSIGN_AUTH_TOKEN";
+
+  private final AccountStore store;
+  private final Clock clock;
+
+  /** A service over {@code store}, stamping times from {@code clock}. */
+  public AccountService(AccountStore store, Clock clock) {
+    this.store = store;
+    this.clock = clock;
+  }
+
+  /** The account with this SID, if any. */
+  public Optional<Account> find(AccountSid sid) {
+    return store.find(sid);
+  }
+
+  /**
+   * Makes sure the root account exists. On first start it is created from {@code envSid} and {@code
+   * envToken} when both are given, else from {@code dataDir/credentials.env} when a previous start
+   * wrote it, else from a generated pair that is first written to that file (mode 0600). Later
+   * starts leave everything as it is.
+   *
+   * @throws IllegalArgumentException if only one of the variables is set, or either is malformed,
+   *     or they name a different account than the one already stored
+   */
+  public Bootstrap bootstrap(String envSid, String envToken, Path dataDir) throws IOException {
+    if ((envSid == null) != (envToken == null)) {
+      throw new IllegalArgumentException(
+          "set both " + SID_VAR + " and " + TOKEN_VAR + ", or neither (then they are generated)");
+    }
+    Optional<RootCredentials> given =
+        envSid == null
+            ? Optional.empty()
+            : Optional.of(RootCredentials.parse(envSid, envToken, SID_VAR, TOKEN_VAR));
+    Path file = dataDir.resolve(CREDENTIALS_FILE);
+
+    Optional<Account> existing = store.findRoot();
+    if (existing.isPresent()) {
+      Account root = existing.get();
+      given.ifPresent(g -> checkMatches(g, root));
+      return new Bootstrap(root, false, given.isPresent() ? null : existingFile(file));
+    }
+
+    RootCredentials creds;
+    Path written = null;
+    if (given.isPresent()) {
+      creds = given.get();
+    } else {
+      // The file is written before the row: a crash in between leaves credentials that the next
+      // start reuses, never an account whose token nobody has seen.
+      Optional<RootCredentials> previous = readCredentialsFile(file);
+      creds = previous.orElseGet(RootCredentials::generate);
+      if (previous.isEmpty()) {
+        SecretFiles.writeOwnerOnly(file, format(creds));
+      }
+      written = file;
+    }
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    Account root =
+        new Account(
+            creds.sid(),
+            creds.sid(),
+            "Root account",
+            AccountStatus.ACTIVE,
+            Account.TYPE_FULL,
+            creds.authToken(),
+            now,
+            now);
+    store.insert(root);
+    LOG.info("Created the root account {}", root.sid());
+    return new Bootstrap(root, true, written);
+  }
+
+  private static void checkMatches(RootCredentials given, Account root) {
+    if (!given.sid().equals(root.sid())) {
+      throw new IllegalArgumentException(
+          SID_VAR
+              + " names "
+              + given.sid()
+              + " but this data directory's root account is "
+              + root.sid()
+              + ": unset the variables or use a fresh data directory");
+    }
+    if (!given.authToken().equals(root.authToken())) {
+      // The stored token wins: it may have been rotated since the variables were set.
+      LOG.warn(
+          "{} differs from the root account's stored auth token; the stored one stays in force",
+          TOKEN_VAR);
+    }
+  }
+
+  private static Path existingFile(Path file) {
+    return Files.exists(file) ? file : null;
+  }
+
+  static String format(RootCredentials c) {
+    return "# Callsign root account. Keep this file secret.\n"
+        + "TWILIO_ACCOUNT_SID="
+        + c.sid()
+        + "\nTWILIO_AUTH_TOKEN="
+        + c.authToken()
+        + "\n";
+  }
+
+  private static Optional<RootCredentials> readCredentialsFile(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return Optional.empty();
+    }
+    Map<String, String> vars = new HashMap<>();
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      int eq = line.indexOf('=');
+      if (!line.startsWith("#") && eq > 0) {
+        vars.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
+      }
+    }
+    String where = file.toString();
+    return Optional.of(
+        RootCredentials.parse(
+            vars.get("TWILIO_ACCOUNT_SID"),
+            vars.get("TWILIO_AUTH_TOKEN"),
+            "TWILIO_ACCOUNT_SID in " + where,
+            "TWILIO_AUTH_TOKEN in " + where));
+  }
+
+  /**
+   * What {@link #bootstrap} found or did.
+   *
+   * @param root the root account
+   * @param created whether it was created by this start
+   * @param credentialsFile the credentials.env holding its credentials, or {@code null} when they
+   *     came from the environment
+   */
+  public record Bootstrap(Account root, boolean created, Path credentialsFile) {}
+}

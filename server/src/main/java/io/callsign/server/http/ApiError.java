@@ -1,0 +1,56 @@
+package io.callsign.server.http;
+
+/**
+ * One Twilio error: its code, HTTP status and message. The static factories are the catalogue, so
+ * that a code is always sent with the same status.
+ *
+ * @param code the Twilio error code, e.g. 20404
+ * @param httpStatus the HTTP status, e.g. 404
+ * @param message the human-readable message
+ */
+public record ApiError(int code, int httpStatus, String message) {
+  private static final String MORE_INFO = "https://www.twilio.com/docs/errors/";
+
+  /** 401/20003: missing, malformed or wrong credentials (one message for every cause). */
+  public static ApiError authenticate() {
+    return new ApiError(20003, 401, "Authenticate");
+  }
+
+  /** 401/20005: right credentials, but the account is suspended or closed. */
+  public static ApiError accountNotActive() {
+    return new ApiError(20005, 401, "Account is not active");
+  }
+
+  /** 404/20404 for {@code path}. */
+  public static ApiError notFound(String path) {
+    return new ApiError(20404, 404, "The requested resource " + path + " was not found");
+  }
+
+  /** 405/20004. */
+  public static ApiError methodNotAllowed() {
+    return new ApiError(20004, 405, "Method not allowed");
+  }
+
+  /** 500/20500. */
+  public static ApiError internal() {
+    return new ApiError(20500, 500, "Internal Server Error");
+  }
+
+  /** 503/20503. */
+  public static ApiError serviceUnavailable() {
+    return new ApiError(20503, 503, "Service Unavailable");
+  }
+
+  /**
+   * For an HTTP status with no entry above: Twilio's generic codes are 20000 plus the status
+   * (20403, 20429, ...).
+   */
+  public static ApiError ofStatus(int status, String message) {
+    return new ApiError(20_000 + status, status, message);
+  }
+
+  /** The documentation link sent as {@code more_info}. */
+  public String moreInfo() {
+    return MORE_INFO + code;
+  }
+}

@@ -1,0 +1,85 @@
+package io.callsign.server.http;
+
+import io.callsign.server.store.StoreUnavailableException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Javalin application: virtual threads, the features' {@link Routes}, and the one place where
+ * errors become Twilio error bodies.
+ */
+public final class WebRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(WebRoutes.class);
+  private static final String JSON = "application/json";
+
+  private final Javalin app;
+  private final String host;
+  private final int port;
+
+  /** An application serving {@code features} on {@code host}:{@code port} (0 for any port). */
+  public WebRoutes(String host, int port, List<Routes> features) {
+    this.host = host;
+    this.port = port;
+    this.app =
+        Javalin.create(
+            cfg -> {
+              cfg.concurrency.useVirtualThreads = true;
+              cfg.startup.showJavalinBanner = false;
+              cfg.startup.showOldJavalinVersionWarning = false;
+              // A known path with the wrong method is 405/20004, not "not found".
+              cfg.http.prefer405over404 = true;
+              // Let in-flight requests finish on stop (SIGTERM) for up to 10 s.
+              cfg.jetty.modifyServer(server -> server.setStopTimeout(10_000));
+              features.forEach(f -> f.addTo(cfg.routes));
+              cfg.routes.exception(ApiException.class, (e, ctx) -> render(ctx, e.error()));
+              cfg.routes.exception(
+                  StoreUnavailableException.class,
+                  (e, ctx) -> {
+                    LOG.warn("Database unavailable: {}", e.getCause().getMessage());
+                    render(ctx, ApiError.serviceUnavailable());
+                  });
+              // Javalin's own outcomes: no route matched (404), wrong method (405), and so on.
+              cfg.routes.exception(
+                  HttpResponseException.class,
+                  (e, ctx) ->
+                      render(
+                          ctx,
+                          switch (e.getStatus()) {
+                            case 404 -> ApiError.notFound(ctx.path());
+                            case 405 -> ApiError.methodNotAllowed();
+                            default -> ApiError.ofStatus(e.getStatus(), e.getMessage());
+                          }));
+              cfg.routes.exception(
+                  Exception.class,
+                  (e, ctx) -> {
+                    // The type and stack only: messages of unexpected exceptions are not trusted to
+                    // be free of request data.
+                    LOG.error("Unexpected failure on {} {}", ctx.method(), ctx.path(), e);
+                    render(ctx, ApiError.internal());
+                  });
+            });
+  }
+
+  private static void render(Context ctx, ApiError error) {
+    ctx.status(error.httpStatus());
+    if (error.httpStatus() == 401) {
+      ctx.header("WWW-Authenticate", "Basic realm=\"Twilio API\"");
+    }
+    ctx.contentType(JSON).result(Json.write(Json.errorBody(error)));
+  }
+
+  /** Starts serving; returns the bound port. */
+  public int start() {
+    app.start(host, port);
+    return app.port();
+  }
+
+  /** Stops accepting connections and lets in-flight requests finish. */
+  public void stop() {
+    app.stop();
+  }
+}

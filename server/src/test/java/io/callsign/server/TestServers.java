@@ -1,0 +1,39 @@
+package io.callsign.server;
+
+import io.callsign.server.config.ServerConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+
+/** Starting real servers on port 0 and calling them over loopback. */
+final class TestServers {
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  private TestServers() {}
+
+  /** A config on an ephemeral loopback port in {@code dir}, with no environment. */
+  static ServerConfig config(Path dir) {
+    return ServerConfig.defaults(Map.of()).withListen("127.0.0.1", 0).withDataDir(dir);
+  }
+
+  static HttpResponse<String> get(int port, String path, String authorization)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    return HTTP.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static String basic(String user, String password) {
+    return "Basic "
+        + Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+}
