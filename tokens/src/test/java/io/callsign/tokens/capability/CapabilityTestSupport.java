@@ -21,8 +21,9 @@ import javax.crypto.spec.SecretKeySpec;
 final class CapabilityTestSupport {
   static final String ACCOUNT = "AC0123456789abcdef0123456789abcdef";
   static final String OTHER_ACCOUNT = "ACfedcba9876543210fedcba9876543210";
-  static final String AUTH_TOKEN = "5f3b9c0e2a7d4f6b8c1e3a5d7f9b2c4e";
-  static final String OTHER_AUTH_TOKEN = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
+  // Generated per run, in Twilio's format (32 hex characters): no fixed secret lives in the repo.
+  static final String AUTH_TOKEN = randomAuthToken();
+  static final String OTHER_AUTH_TOKEN = randomAuthToken();
   static final String APP = "AP00112233445566778899aabbccddeeff";
   static final String WORKSPACE = "WS00000000000000000000000000000001";
   static final String WORKER = "WK00000000000000000000000000000002";
@@ -31,6 +32,12 @@ final class CapabilityTestSupport {
   static final String HS256_HEADER = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 
   private CapabilityTestSupport() {}
+
+  private static String randomAuthToken() {
+    byte[] bytes = new byte[16];
+    new java.security.SecureRandom().nextBytes(bytes);
+    return java.util.HexFormat.of().formatHex(bytes);
+  }
 
   static Clock clockAt(long epochSecond) {
     return Clock.fixed(Instant.ofEpochSecond(epochSecond), ZoneOffset.UTC);
