@@ -9,6 +9,9 @@ import io.callsign.server.crypto.SecretFiles;
 import io.callsign.server.http.Authenticator;
 import io.callsign.server.http.HealthRoutes;
 import io.callsign.server.http.WebRoutes;
+import io.callsign.server.keys.JdbiKeyStore;
+import io.callsign.server.keys.KeyRoutes;
+import io.callsign.server.keys.KeyService;
 import io.callsign.server.store.Database;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -49,12 +52,18 @@ public final class CallsignServer implements AutoCloseable {
             new AccountService(new JdbiAccountStore(database.jdbi(), box), Clock.systemUTC());
         bootstrap =
             accounts.bootstrap(config.rootAccountSid(), config.rootAuthToken(), config.dataDir());
-        Authenticator authenticator = new Authenticator(accounts);
+        KeyService keys = new KeyService(new JdbiKeyStore(database.jdbi(), box), Clock.systemUTC());
+        Authenticator authenticator = new Authenticator(accounts, keys);
+        // A deleted key stops authenticating on this node at once, not after the cache expiry.
+        keys.onDelete(authenticator::invalidate);
         web =
             new WebRoutes(
                 config.host(),
                 config.port(),
-                List.of(new HealthRoutes(database::isReady), new AccountRoutes(authenticator)));
+                List.of(
+                    new HealthRoutes(database::isReady),
+                    new AccountRoutes(authenticator),
+                    new KeyRoutes(authenticator, accounts, keys)));
       } catch (RuntimeException | IOException e) {
         database.close();
         throw e;

@@ -22,6 +22,9 @@ final class LoopbackTwilioClient extends HttpClient {
   private final String base;
   private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
 
+  /** The path and query of every request sent, in order (to check how the SDK pages). */
+  final List<String> requested = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   LoopbackTwilioClient(int port) {
     this.base = "http://127.0.0.1:" + port;
   }
@@ -29,6 +32,7 @@ final class LoopbackTwilioClient extends HttpClient {
   @Override
   public Response makeRequest(Request r) {
     URL url = r.constructURL();
+    requested.add(url.getFile());
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(base + url.getFile()))
             .header("Authorization", r.getAuthString());

@@ -4,6 +4,7 @@ import io.callsign.server.http.ApiError;
 import io.callsign.server.http.ApiException;
 import io.callsign.server.http.Authenticator;
 import io.callsign.server.http.Json;
+import io.callsign.server.http.Principal;
 import io.callsign.server.http.Rfc2822;
 import io.callsign.server.http.Routes;
 import io.callsign.tokens.sid.AccountSid;
@@ -32,14 +33,17 @@ public final class AccountRoutes implements Routes {
   }
 
   private void fetch(Context ctx) {
-    Account caller = authenticator.authenticate(ctx.header("Authorization"));
+    Principal caller = authenticator.authenticate(ctx.header("Authorization"));
     AccountSid sid = pathSid(ctx);
     // An account may read only itself (subaccounts later); anything else does not exist for it,
     // so another account's SID cannot be probed.
-    if (!caller.sid().equals(sid)) {
+    if (!caller.account().sid().equals(sid)) {
       throw new ApiException(ApiError.notFound(ctx.path()));
     }
-    ctx.contentType("application/json").result(Json.write(render(caller)));
+    // A standard or restricted key may read the account but not manage its credentials, so it
+    // does not get the auth token, which would let it do everything.
+    boolean showToken = caller.kind().mayManageCredentials();
+    ctx.contentType("application/json").result(Json.write(render(caller.account(), showToken)));
   }
 
   private static AccountSid pathSid(Context ctx) {
@@ -53,14 +57,14 @@ public final class AccountRoutes implements Routes {
   }
 
   /** The v2010 Account representation (twilio-wire.md 1.3). */
-  static Map<String, Object> render(Account a) {
+  static Map<String, Object> render(Account a, boolean showToken) {
     String uri = BASE + a.sid() + SUFFIX;
     String sub = BASE + a.sid() + "/";
     Map<String, Object> subresources = new LinkedHashMap<>();
     subresources.put("keys", sub + "Keys.json");
     subresources.put("signing_keys", sub + "SigningKeys.json");
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("auth_token", a.authToken());
+    body.put("auth_token", showToken ? a.authToken() : null);
     body.put("date_created", Rfc2822.format(a.dateCreated()));
     body.put("date_updated", Rfc2822.format(a.dateUpdated()));
     body.put("friendly_name", a.friendlyName());

@@ -21,6 +21,24 @@ public record ApiError(int code, int httpStatus, String message) {
     return new ApiError(20005, 401, "Account is not active");
   }
 
+  /** 403/70051: a restricted key whose policy does not allow the call (twilio-wire.md 2.1). */
+  public static ApiError authorizationFailed() {
+    return new ApiError(70051, 403, "Authorization Failed");
+  }
+
+  /**
+   * 400/20002 for a FriendlyName that is too long. Twilio's error dictionary lists 20002 as
+   * "Invalid FriendlyName"; twilio-wire.md does not cover it.
+   */
+  public static ApiError invalidFriendlyName() {
+    return new ApiError(20002, 400, "Invalid FriendlyName");
+  }
+
+  /** 400/20001 for a malformed or out-of-range parameter, named in the message. */
+  public static ApiError invalidParameter(String name) {
+    return new ApiError(20001, 400, "Invalid parameter: " + name);
+  }
+
   /** 404/20404 for {@code path}. */
   public static ApiError notFound(String path) {
     return new ApiError(20404, 404, "The requested resource " + path + " was not found");

@@ -5,17 +5,21 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.callsign.server.accounts.Account;
 import io.callsign.server.accounts.AccountService;
 import io.callsign.server.accounts.AccountStatus;
+import io.callsign.server.keys.Key;
+import io.callsign.server.keys.KeyService;
 import io.callsign.tokens.sid.AccountSid;
+import io.callsign.tokens.sid.KeySid;
 import io.callsign.tokens.sid.Sids;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
- * HTTP Basic authentication of REST calls with {@code AC...:authToken}. Accounts are cached
- * (decrypted) so that a warm request does not touch the database; entries expire after a second so
- * that a suspension or token change made by another node takes effect within that second, and
- * {@link #invalidate} drops one at once after a local write.
+ * HTTP Basic authentication of REST calls with {@code AC...:authToken} or {@code SK...:secret}.
+ * Accounts and keys are cached (decrypted) so that a warm request does not touch the database;
+ * entries expire after a second so that a change made by another node takes effect within that
+ * second, and {@link #invalidate} drops one at once after a local write.
  */
 public final class Authenticator {
   // Compared against when the SID is unknown, so that both failures take the same time.
@@ -23,46 +27,79 @@ public final class Authenticator {
       "00000000000000000000000000000000".getBytes(StandardCharsets.UTF_8);
 
   private final AccountService accounts;
-  private final Cache<AccountSid, Optional<Account>> cache;
+  private final KeyService keys;
+  private final Cache<AccountSid, Optional<Account>> accountCache = newCache();
+  private final Cache<KeySid, Optional<Key>> keyCache = newCache();
 
-  /** Authenticates against {@code accounts}. */
-  public Authenticator(AccountService accounts) {
+  /** Authenticates against {@code accounts} and {@code keys}. */
+  public Authenticator(AccountService accounts, KeyService keys) {
     this.accounts = accounts;
-    this.cache =
-        Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofSeconds(1)).build();
+    this.keys = keys;
+  }
+
+  private static <K, V> Cache<K, V> newCache() {
+    return Caffeine.newBuilder()
+        .maximumSize(10_000)
+        .expireAfterWrite(Duration.ofSeconds(1))
+        .build();
   }
 
   /**
-   * The account that {@code authorizationHeader} proves to be.
+   * Who {@code authorizationHeader} proves to be.
    *
    * @throws ApiException 401/20003 for missing or wrong credentials (the same for an unknown SID
-   *     and a wrong token), 401/20005 when they are right but the account is not active
+   *     and a wrong secret, for accounts and keys alike), 401/20005 when they are right but the
+   *     account is not active
    */
-  public Account authenticate(String authorizationHeader) {
+  public Principal authenticate(String authorizationHeader) {
     BasicCredentials creds =
         BasicCredentials.parse(authorizationHeader)
             .orElseThrow(() -> new ApiException(ApiError.authenticate()));
-    Optional<Account> account =
-        Sids.isValid(AccountSid.PREFIX, creds.username())
-            ? cache.get(AccountSid.of(creds.username()), accounts::find)
-            : Optional.empty();
+    String user = creds.username();
     byte[] given = creds.password().getBytes(StandardCharsets.UTF_8);
-    byte[] expected =
-        account.map(a -> a.authToken().getBytes(StandardCharsets.UTF_8)).orElse(DUMMY);
-    // Constant time in the content; the length of a token is not a secret (Twilio's are all 32).
-    boolean match = java.security.MessageDigest.isEqual(given, expected);
-    if (account.isEmpty() || !match) {
+    if (Sids.isValid(KeySid.PREFIX, user)) {
+      Optional<Key> key = keyCache.get(KeySid.of(user), keys::find);
+      check(given, key.map(Key::secret));
+      Key k = key.orElseThrow();
+      return new Principal(activeAccount(k.accountSid()), CredentialKind.of(k.type()), k.sid());
+    }
+    Optional<Account> account =
+        Sids.isValid(AccountSid.PREFIX, user)
+            ? accountCache.get(AccountSid.of(user), accounts::find)
+            : Optional.empty();
+    check(given, account.map(Account::authToken));
+    return new Principal(
+        activeAccount(account.orElseThrow().sid()), CredentialKind.AUTH_TOKEN, null);
+  }
+
+  private static void check(byte[] given, Optional<String> secret) {
+    byte[] expected = secret.map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(DUMMY);
+    // Constant time in the content; the length of a secret is not itself a secret.
+    boolean match = MessageDigest.isEqual(given, expected);
+    if (secret.isEmpty() || !match) {
       throw new ApiException(ApiError.authenticate());
     }
-    // Status is revealed only to a caller who proved the token.
-    if (account.get().status() != AccountStatus.ACTIVE) {
+  }
+
+  // Called only once the secret is proven, so that status is never revealed to a guesser.
+  private Account activeAccount(AccountSid sid) {
+    Account account =
+        accountCache
+            .get(sid, accounts::find)
+            .orElseThrow(() -> new ApiException(ApiError.authenticate()));
+    if (account.status() != AccountStatus.ACTIVE) {
       throw new ApiException(ApiError.accountNotActive());
     }
-    return account.get();
+    return account;
   }
 
   /** Forgets the cached entry of {@code sid}; call after changing that account. */
   public void invalidate(AccountSid sid) {
-    cache.invalidate(sid);
+    accountCache.invalidate(sid);
+  }
+
+  /** Forgets the cached entry of {@code sid}; call after changing or deleting that key. */
+  public void invalidate(KeySid sid) {
+    keyCache.invalidate(sid);
   }
 }

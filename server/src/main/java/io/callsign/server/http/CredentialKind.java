@@ -1,0 +1,25 @@
+package io.callsign.server.http;
+
+import io.callsign.server.keys.KeyType;
+
+/** Which credential proved a request, and so what it may do (DESIGN.md section 4). */
+public enum CredentialKind {
+  AUTH_TOKEN,
+  MAIN_KEY,
+  STANDARD_KEY,
+  RESTRICTED_KEY;
+
+  /** The kind of a key of {@code type}. */
+  public static CredentialKind of(KeyType type) {
+    return switch (type) {
+      case MAIN -> MAIN_KEY;
+      case STANDARD -> STANDARD_KEY;
+      case RESTRICTED -> RESTRICTED_KEY;
+    };
+  }
+
+  /** Whether it may manage keys, accounts and auth tokens (and see the auth token). */
+  public boolean mayManageCredentials() {
+    return this == AUTH_TOKEN || this == MAIN_KEY;
+  }
+}

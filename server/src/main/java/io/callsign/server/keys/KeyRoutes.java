@@ -1,0 +1,178 @@
+package io.callsign.server.keys;
+
+import io.callsign.server.accounts.Account;
+import io.callsign.server.accounts.AccountService;
+import io.callsign.server.http.ApiError;
+import io.callsign.server.http.ApiException;
+import io.callsign.server.http.Authenticator;
+import io.callsign.server.http.Json;
+import io.callsign.server.http.Principal;
+import io.callsign.server.http.Rfc2822;
+import io.callsign.server.http.Routes;
+import io.callsign.tokens.sid.AccountSid;
+import io.callsign.tokens.sid.KeySid;
+import io.callsign.tokens.sid.Sids;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The v2010 Keys resource (twilio-wire.md 1.1). Keys created here are standard keys. */
+public final class KeyRoutes implements Routes {
+  private static final String BASE = "/2010-04-01/Accounts/";
+  private static final String LIST = BASE + "{accountSid}/Keys.json";
+  private static final String ONE = BASE + "{accountSid}/Keys/{sidJson}";
+  private static final String SUFFIX = ".json";
+  private static final String JSON = "application/json";
+  private static final String FRIENDLY_NAME = "FriendlyName";
+
+  private final Authenticator authenticator;
+  private final AccountService accounts;
+  private final KeyService keys;
+
+  /** Routes authenticating with {@code authenticator} and acting through {@code keys}. */
+  public KeyRoutes(Authenticator authenticator, AccountService accounts, KeyService keys) {
+    this.authenticator = authenticator;
+    this.accounts = accounts;
+    this.keys = keys;
+  }
+
+  @Override
+  public void addTo(RoutesConfig routes) {
+    routes.post(LIST, this::create);
+    routes.get(LIST, this::list);
+    routes.get(ONE, this::fetch);
+    routes.post(ONE, this::update);
+    routes.delete(ONE, this::delete);
+  }
+
+  private void create(Context ctx) {
+    AccountSid account = authorize(ctx);
+    String name = friendlyName(ctx);
+    Key key = keys.create(account, name, KeyType.STANDARD, null);
+    Map<String, Object> body = render(key);
+    // The only response that ever carries the secret.
+    body.put("secret", key.secret());
+    ctx.status(201).contentType(JSON).result(Json.write(body));
+  }
+
+  private void list(Context ctx) {
+    AccountSid account = authorize(ctx);
+    PageRequest req = PageRequest.parse(ctx::queryParam);
+    KeyPage page = keys.page(account, req.after(), req.page(), req.pageSize());
+    String base = BASE + account.value() + "/Keys.json";
+    List<Key> items = page.keys();
+    long start = req.page() * req.pageSize();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("keys", items.stream().map(KeyRoutes::render).toList());
+    body.put("first_page_uri", PageRequest.uri(base, req.pageSize(), 0, null));
+    body.put(
+        "next_page_uri",
+        page.hasNext()
+            ? PageRequest.uri(
+                base,
+                req.pageSize(),
+                req.page() + 1,
+                PageRequest.NEXT + items.getLast().sid().value())
+            : null);
+    // The previous page is addressed by number: the clients treat the token as opaque, and a
+    // PageToken that is not "PA<sid>" falls back to Page.
+    body.put(
+        "previous_page_uri",
+        req.page() > 0 && !items.isEmpty()
+            ? PageRequest.uri(
+                base,
+                req.pageSize(),
+                req.page() - 1,
+                PageRequest.PREVIOUS + items.getFirst().sid().value())
+            : null);
+    body.put("uri", PageRequest.uri(base, req.pageSize(), req.page(), req.token()));
+    body.put("page", req.page());
+    body.put("page_size", req.pageSize());
+    body.put("start", start);
+    body.put("end", items.isEmpty() ? start : start + items.size() - 1);
+    ctx.contentType(JSON).result(Json.write(body));
+  }
+
+  private void fetch(Context ctx) {
+    AccountSid account = authorize(ctx);
+    Key key = keys.find(account, keySid(ctx)).orElseThrow(() -> notFound(ctx));
+    ctx.contentType(JSON).result(Json.write(render(key)));
+  }
+
+  private void update(Context ctx) {
+    AccountSid account = authorize(ctx);
+    KeySid sid = keySid(ctx);
+    String name = friendlyName(ctx);
+    Key key =
+        (name == null ? keys.find(account, sid) : keys.rename(account, sid, name))
+            .orElseThrow(() -> notFound(ctx));
+    ctx.contentType(JSON).result(Json.write(render(key)));
+  }
+
+  private void delete(Context ctx) {
+    AccountSid account = authorize(ctx);
+    if (!keys.delete(account, keySid(ctx))) {
+      throw notFound(ctx);
+    }
+    ctx.status(204);
+  }
+
+  /**
+   * Authenticates the caller, requires a credential that may manage keys, and returns the path's
+   * account, which must be the caller's own or one of its subaccounts. Any other account, and a
+   * malformed SID, does not exist for the caller (404), so accounts cannot be probed.
+   */
+  private AccountSid authorize(Context ctx) {
+    Principal caller = authenticator.authenticate(ctx.header("Authorization"));
+    caller.requireCredentialManagement();
+    String raw = ctx.pathParam("accountSid");
+    if (!Sids.isValid(AccountSid.PREFIX, raw)) {
+      throw notFound(ctx);
+    }
+    AccountSid target = AccountSid.of(raw);
+    AccountSid own = caller.account().sid();
+    if (target.equals(own)) {
+      return target;
+    }
+    boolean owned =
+        accounts.find(target).map(Account::ownerAccountSid).filter(own::equals).isPresent();
+    if (!owned) {
+      throw notFound(ctx);
+    }
+    return target;
+  }
+
+  private static KeySid keySid(Context ctx) {
+    String segment = ctx.pathParam("sidJson");
+    String sid =
+        segment.endsWith(SUFFIX) ? segment.substring(0, segment.length() - SUFFIX.length()) : "";
+    if (!Sids.isValid(KeySid.PREFIX, sid)) {
+      throw notFound(ctx);
+    }
+    return KeySid.of(sid);
+  }
+
+  private static String friendlyName(Context ctx) {
+    String name = ctx.formParam(FRIENDLY_NAME);
+    if (name != null && name.length() > KeyService.MAX_FRIENDLY_NAME) {
+      throw new ApiException(ApiError.invalidFriendlyName());
+    }
+    return name;
+  }
+
+  private static ApiException notFound(Context ctx) {
+    return new ApiException(ApiError.notFound(ctx.path()));
+  }
+
+  /** The v2010 {@code Key} representation, without the secret. */
+  static Map<String, Object> render(Key k) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("sid", k.sid().value());
+    body.put("friendly_name", k.friendlyName());
+    body.put("date_created", Rfc2822.format(k.dateCreated()));
+    body.put("date_updated", Rfc2822.format(k.dateUpdated()));
+    return body;
+  }
+}

@@ -1,0 +1,98 @@
+package io.callsign.server.keys;
+
+import io.callsign.tokens.sid.AccountSid;
+import io.callsign.tokens.sid.KeySid;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * API key logic: issuing secrets, paging, renaming, deleting. No HTTP types; callers check
+ * permissions and parameters.
+ */
+public final class KeyService {
+  /** The longest friendly name (twilio-wire.md 1.1). */
+  public static final int MAX_FRIENDLY_NAME = 64;
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Base64.Encoder SECRET_ENCODING = Base64.getUrlEncoder().withoutPadding();
+
+  private final KeyStore store;
+  private final Clock clock;
+  private final List<Consumer<KeySid>> onDelete = new ArrayList<>();
+
+  /** A service over {@code store}, stamping times from {@code clock}. */
+  public KeyService(KeyStore store, Clock clock) {
+    this.store = store;
+    this.clock = clock;
+  }
+
+  /**
+   * Registers {@code listener} to run after a key is deleted on this node (e.g. to drop it from an
+   * authentication cache at once). Call while wiring, before serving.
+   */
+  public void onDelete(Consumer<KeySid> listener) {
+    onDelete.add(listener);
+  }
+
+  /** Creates a key of {@code type}; the returned key carries the only copy of the secret shown. */
+  public Key create(AccountSid account, String friendlyName, KeyType type, String policy) {
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    Key key = new Key(KeySid.random(), account, friendlyName, type, policy, newSecret(), now, now);
+    store.insert(key);
+    return key;
+  }
+
+  /** The key with this SID, whatever its account (for authentication). */
+  public Optional<Key> find(KeySid sid) {
+    return store.find(sid);
+  }
+
+  /** The key with this SID if it belongs to {@code account}. */
+  public Optional<Key> find(AccountSid account, KeySid sid) {
+    return store.find(sid).filter(k -> k.accountSid().equals(account));
+  }
+
+  /**
+   * One page of {@code account}'s keys: those after {@code after} when it is a key of that account,
+   * else page number {@code page}.
+   */
+  public KeyPage page(AccountSid account, KeySid after, long page, int pageSize) {
+    Key anchor = after == null ? null : find(account, after).orElse(null);
+    List<Key> rows = store.list(account, anchor, page * pageSize, pageSize + 1);
+    boolean hasNext = rows.size() > pageSize;
+    return new KeyPage(hasNext ? rows.subList(0, pageSize) : rows, hasNext);
+  }
+
+  /** Renames the key; empty when {@code account} has no such key. */
+  public Optional<Key> rename(AccountSid account, KeySid sid, String friendlyName) {
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    if (!store.updateFriendlyName(account, sid, friendlyName, now)) {
+      return Optional.empty();
+    }
+    return find(account, sid);
+  }
+
+  /** Deletes the key; false when {@code account} has no such key. */
+  public boolean delete(AccountSid account, KeySid sid) {
+    boolean deleted = store.delete(account, sid);
+    if (deleted) {
+      onDelete.forEach(l -> l.accept(sid));
+    }
+    return deleted;
+  }
+
+  // 32 random bytes (256 bits) as 43 base64url characters: jjwt needs an HMAC key of 32 bytes or
+  // more, and these characters survive Basic auth, env files and shells without quoting.
+  static String newSecret() {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    return SECRET_ENCODING.encodeToString(bytes);
+  }
+}
