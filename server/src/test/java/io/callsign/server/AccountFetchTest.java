@@ -21,9 +21,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** {@code GET /2010-04-01/Accounts/{Sid}.json} through twilio-java and raw HTTP. */
+@ParameterizedClass
+@EnumSource(TestDatabase.class)
 class AccountFetchTest {
+  @Parameter TestDatabase db;
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String SID = "AC" + "0123456789abcdef".repeat(2);
   private static final String TOKEN = "a".repeat(16) + "b".repeat(16);
@@ -34,7 +41,7 @@ class AccountFetchTest {
 
   @BeforeEach
   void start() {
-    server = new CallsignServer(TestServers.config(dir).withRootCredentials(SID, TOKEN));
+    server = new CallsignServer(db.config(dir).withRootCredentials(SID, TOKEN));
     port = server.start();
   }
 
@@ -192,8 +199,9 @@ class AccountFetchTest {
   @Test
   void fetchAccountWhenSuspendedThenReturns401With20005() throws Exception {
     server.stop();
-    try (Database db = Database.sqlite(dir)) {
-      db.jdbi()
+    try (Database database = db.open(dir)) {
+      database
+          .jdbi()
           .useHandle(
               h ->
                   h.execute(
@@ -201,7 +209,7 @@ class AccountFetchTest {
                       AccountStatus.SUSPENDED.wire(),
                       SID));
     }
-    server = new CallsignServer(TestServers.config(dir).withRootCredentials(SID, TOKEN));
+    server = new CallsignServer(db.config(dir).withRootCredentials(SID, TOKEN));
     port = server.start();
 
     HttpResponse<String> res = get(port, path(SID), basic(SID, TOKEN));

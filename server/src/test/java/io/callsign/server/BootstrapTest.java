@@ -10,7 +10,6 @@ import io.callsign.server.config.ServerConfig;
 import io.callsign.server.crypto.SecretBox;
 import io.callsign.server.store.Database;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -18,12 +17,18 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The first start: root account, credentials.env, master keyset, and what a restart keeps. */
+@ParameterizedClass
+@EnumSource(TestDatabase.class)
 class BootstrapTest {
+  @Parameter TestDatabase db;
+
   private static final String SID = "AC" + "fedcba9876543210".repeat(2);
   private static final String TOKEN = "0123456789abcdef0123456789abcdef";
 
@@ -47,7 +52,7 @@ class BootstrapTest {
   @Test
   void firstStartWhenNoEnvironmentThenWritesGeneratedCredentialsWithMode0600() throws Exception {
     Path file = dir.resolve(AccountService.CREDENTIALS_FILE);
-    try (CallsignServer server = new CallsignServer(TestServers.config(dir))) {
+    try (CallsignServer server = new CallsignServer(db.config(dir))) {
       int port = server.start();
       assertThat(server.credentialsFile()).isEqualTo(file);
       assertThat(mode(file)).isEqualTo("rw-------");
@@ -69,12 +74,12 @@ class BootstrapTest {
   @Test
   void restartOnSameDataDirThenSameCredentialsAuthenticateAndFileIsNotRewritten() throws Exception {
     Path file = dir.resolve(AccountService.CREDENTIALS_FILE);
-    new CallsignServer(TestServers.config(dir)).close();
+    new CallsignServer(db.config(dir)).close();
     String before = Files.readString(file);
     FileTime written = FileTime.fromMillis(1_000_000_000_000L);
     Files.setLastModifiedTime(file, written);
 
-    try (CallsignServer server = new CallsignServer(TestServers.config(dir))) {
+    try (CallsignServer server = new CallsignServer(db.config(dir))) {
       int port = server.start();
       assertThat(Files.readString(file)).isEqualTo(before);
       assertThat(Files.getLastModifiedTime(file)).isEqualTo(written);
@@ -92,7 +97,7 @@ class BootstrapTest {
 
   @Test
   void firstStartWhenEnvironmentGivesCredentialsThenUsesThemAndWritesNoFile() throws Exception {
-    ServerConfig cfg = TestServers.config(dir).withRootCredentials(SID, TOKEN);
+    ServerConfig cfg = db.config(dir).withRootCredentials(SID, TOKEN);
     try (CallsignServer server = new CallsignServer(cfg)) {
       int port = server.start();
       assertThat(server.credentialsFile()).isNull();
@@ -104,7 +109,7 @@ class BootstrapTest {
 
   @Test
   void firstStartWhenEnvironmentSidMalformedThenRefusesWithClearMessage() {
-    ServerConfig cfg = TestServers.config(dir).withRootCredentials("AC123", TOKEN);
+    ServerConfig cfg = db.config(dir).withRootCredentials("AC123", TOKEN);
     assertThatThrownBy(() -> new CallsignServer(cfg))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("CALLSIGN_ACCOUNT_SID")
@@ -114,7 +119,7 @@ class BootstrapTest {
   @Test
   void firstStartWhenEnvironmentTokenTooShortThenRefusesWithoutEchoingIt() {
     String shortToken = "s3cret-but-short";
-    ServerConfig cfg = TestServers.config(dir).withRootCredentials(SID, shortToken);
+    ServerConfig cfg = db.config(dir).withRootCredentials(SID, shortToken);
     assertThatThrownBy(() -> new CallsignServer(cfg))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("CALLSIGN_AUTH_TOKEN")
@@ -125,7 +130,7 @@ class BootstrapTest {
 
   @Test
   void firstStartWhenEnvironmentTokenHasWhitespaceThenRefuses() {
-    ServerConfig cfg = TestServers.config(dir).withRootCredentials(SID, TOKEN + " \n");
+    ServerConfig cfg = db.config(dir).withRootCredentials(SID, TOKEN + " \n");
     assertThatThrownBy(() -> new CallsignServer(cfg))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("CALLSIGN_AUTH_TOKEN");
@@ -133,7 +138,7 @@ class BootstrapTest {
 
   @Test
   void firstStartWhenOnlyOneVariableSetThenRefuses() {
-    ServerConfig cfg = TestServers.config(dir).withRootCredentials(SID, null);
+    ServerConfig cfg = db.config(dir).withRootCredentials(SID, null);
     assertThatThrownBy(() -> new CallsignServer(cfg))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("set both CALLSIGN_ACCOUNT_SID and CALLSIGN_AUTH_TOKEN");
@@ -141,9 +146,9 @@ class BootstrapTest {
 
   @Test
   void restartWhenEnvironmentNamesAnotherAccountThenRefuses() {
-    new CallsignServer(TestServers.config(dir).withRootCredentials(SID, TOKEN)).close();
+    new CallsignServer(db.config(dir).withRootCredentials(SID, TOKEN)).close();
     String other = "AC" + "1".repeat(32);
-    ServerConfig cfg = TestServers.config(dir).withRootCredentials(other, TOKEN);
+    ServerConfig cfg = db.config(dir).withRootCredentials(other, TOKEN);
     assertThatThrownBy(() -> new CallsignServer(cfg))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(SID)
@@ -151,45 +156,22 @@ class BootstrapTest {
   }
 
   @Test
-  void databaseFilesWhenAccountStoredThenHoldNoAuthTokenInClear() throws Exception {
+  void storedDataWhenAccountStoredThenHoldsNoAuthTokenInClear() throws Exception {
     try (CallsignServer server =
-        new CallsignServer(TestServers.config(dir).withRootCredentials(SID, TOKEN))) {
+        new CallsignServer(db.config(dir).withRootCredentials(SID, TOKEN))) {
       server.start();
-      assertDatabaseFilesLackToken();
+      db.assertStoredDataLacks(dir, List.of(TOKEN));
     }
-    // After a clean stop the WAL is checkpointed into the main file: check that too.
-    assertDatabaseFilesLackToken();
-    assertThat(dir.resolve(Database.SQLITE_FILE)).exists();
-  }
-
-  private void assertDatabaseFilesLackToken() throws IOException {
-    byte[] token = TOKEN.getBytes(StandardCharsets.US_ASCII);
-    List<Path> files;
-    try (Stream<Path> s = Files.list(dir)) {
-      files = s.filter(p -> p.getFileName().toString().startsWith(Database.SQLITE_FILE)).toList();
-    }
-    assertThat(files).isNotEmpty();
-    for (Path f : files) {
-      assertThat(indexOf(Files.readAllBytes(f), token)).as(f.toString()).isEqualTo(-1);
-    }
-  }
-
-  private static int indexOf(byte[] haystack, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= haystack.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
+    // After a clean stop the SQLite WAL is checkpointed into the main file: check that too.
+    db.assertStoredDataLacks(dir, List.of(TOKEN));
+    // The SQLite file exists exactly when SQLite is in use: the PostgreSQL variant really used it.
+    assertThat(Files.exists(dir.resolve(Database.SQLITE_FILE)))
+        .isEqualTo(db == TestDatabase.SQLITE);
   }
 
   @Test
   void masterKeysetWhenGeneratedThenHasMode0600() throws Exception {
-    new CallsignServer(TestServers.config(dir)).close();
+    new CallsignServer(db.config(dir)).close();
     Path keyset = dir.resolve(SecretBox.KEYSET_FILE);
     assertThat(mode(keyset)).isEqualTo("rw-------");
     assertThat(Files.readString(keyset)).contains("primaryKeyId");
@@ -197,15 +179,15 @@ class BootstrapTest {
 
   @Test
   void restartWhenMasterKeysetReplacedThenRefusesToStart() throws Exception {
-    new CallsignServer(TestServers.config(dir).withRootCredentials(SID, TOKEN)).close();
+    new CallsignServer(db.config(dir).withRootCredentials(SID, TOKEN)).close();
     Path other = Files.createDirectory(dir.resolve("other"));
-    new CallsignServer(TestServers.config(other)).close();
+    new CallsignServer(db.config(other)).close();
     Files.copy(
         other.resolve(SecretBox.KEYSET_FILE),
         dir.resolve(SecretBox.KEYSET_FILE),
         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
-    assertThatThrownBy(() -> new CallsignServer(TestServers.config(dir)))
+    assertThatThrownBy(() -> new CallsignServer(db.config(dir)))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("master keyset");
   }
@@ -213,7 +195,8 @@ class BootstrapTest {
   @Test
   void startWhenMasterKeysetVariableIsNotAKeysetThenRefusesWithoutEchoingIt() {
     ServerConfig cfg =
-        new ServerConfig("127.0.0.1", 0, dir, null, null, null, "{\"not\":\"a keyset\"}");
+        new ServerConfig(
+            "127.0.0.1", 0, dir, db.config(dir).database(), null, null, "{\"not\":\"a keyset\"}");
     assertThatThrownBy(() -> new CallsignServer(cfg))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("CALLSIGN_MASTER_KEYSET")
@@ -224,10 +207,11 @@ class BootstrapTest {
   @Test
   void startWhenMasterKeysetVariableGivenThenWritesNoKeysetFile() throws Exception {
     Path seed = Files.createDirectory(dir.resolve("seed"));
-    new CallsignServer(TestServers.config(seed)).close();
+    new CallsignServer(db.config(seed)).close();
     String keyset = Files.readString(seed.resolve(SecretBox.KEYSET_FILE));
     Path data = dir.resolve("data");
-    ServerConfig cfg = new ServerConfig("127.0.0.1", 0, data, null, SID, TOKEN, keyset);
+    ServerConfig cfg =
+        new ServerConfig("127.0.0.1", 0, data, db.config(data).database(), SID, TOKEN, keyset);
 
     new CallsignServer(cfg).close();
     try (CallsignServer again = new CallsignServer(cfg)) {

@@ -12,16 +12,23 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Liveness, readiness, and what unknown routes answer. */
+@ParameterizedClass
+@EnumSource(TestDatabase.class)
 class HealthTest {
+  @Parameter TestDatabase db;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
 
   @Test
   void healthzAndReadyzWhenDatabaseMigratedThenReturn200() throws Exception {
-    try (CallsignServer server = new CallsignServer(TestServers.config(dir))) {
+    try (CallsignServer server = new CallsignServer(db.config(dir))) {
       int port = server.start();
       assertThat(get(port, "/healthz", null).statusCode()).isEqualTo(200);
       assertThat(get(port, "/readyz", null).statusCode()).isEqualTo(200);
@@ -49,7 +56,7 @@ class HealthTest {
 
   @Test
   void unknownRouteThenReturns404WithTwilioBody() throws Exception {
-    try (CallsignServer server = new CallsignServer(TestServers.config(dir))) {
+    try (CallsignServer server = new CallsignServer(db.config(dir))) {
       int port = server.start();
       HttpResponse<String> res = get(port, "/2010-04-01/Nope.json", null);
 
@@ -66,7 +73,7 @@ class HealthTest {
 
   @Test
   void knownRouteWhenWrongMethodThenReturns405WithTwilioBody() throws Exception {
-    try (CallsignServer server = new CallsignServer(TestServers.config(dir))) {
+    try (CallsignServer server = new CallsignServer(db.config(dir))) {
       int port = server.start();
       HttpResponse<String> res =
           TestServers.HTTP.send(

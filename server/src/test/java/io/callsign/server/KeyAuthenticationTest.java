@@ -20,21 +20,25 @@ import io.callsign.server.keys.KeyType;
 import io.callsign.server.store.Database;
 import io.callsign.tokens.sid.AccountSid;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** HTTP Basic with {@code SK...:secret}: what keys may do, and that revocation is immediate. */
+@ParameterizedClass
+@EnumSource(TestDatabase.class)
 class KeyAuthenticationTest {
+  @Parameter TestDatabase db;
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String SID = KeysTest.SID;
   private static final String TOKEN = KeysTest.TOKEN;
@@ -47,7 +51,7 @@ class KeyAuthenticationTest {
 
   @BeforeEach
   void start() {
-    server = new CallsignServer(TestServers.config(dir).withRootCredentials(SID, TOKEN));
+    server = new CallsignServer(db.config(dir).withRootCredentials(SID, TOKEN));
     port = server.start();
     root = client(SID, TOKEN, SID);
   }
@@ -67,10 +71,10 @@ class KeyAuthenticationTest {
   /** Runs {@code action} with the server's stores, opened beside it on the same data directory. */
   private <T> T withStores(StoreAction<T> action) throws Exception {
     SecretBox box = SecretBox.open(null, dir);
-    try (Database db = Database.sqlite(dir)) {
+    try (Database database = db.open(dir)) {
       return action.run(
-          new JdbiAccountStore(db.jdbi(), box),
-          new KeyService(new JdbiKeyStore(db.jdbi(), box), Clock.systemUTC()));
+          new JdbiAccountStore(database.jdbi(), box),
+          new KeyService(new JdbiKeyStore(database.jdbi(), box), Clock.systemUTC()));
     }
   }
 
@@ -228,36 +232,23 @@ class KeyAuthenticationTest {
   }
 
   @Test
-  void keySecretsWhenStoredThenNotInClearInTheSqliteFiles() throws Exception {
+  void keySecretsWhenStoredThenNotInClearInTheStoredData() throws Exception {
     List<String> secrets =
         List.of(
             NewKey.creator().create(root).getSecret(), NewKey.creator().create(root).getSecret());
 
-    assertFilesLack(secrets);
+    db.assertStoredDataLacks(dir, secrets);
     server.stop();
-    // After a clean stop the WAL is checkpointed into the main file: check that too.
-    assertFilesLack(secrets);
-  }
-
-  private void assertFilesLack(List<String> secrets) throws Exception {
-    List<Path> files;
-    try (Stream<Path> s = Files.list(dir)) {
-      files = s.filter(p -> p.getFileName().toString().startsWith(Database.SQLITE_FILE)).toList();
-    }
-    assertThat(files).isNotEmpty();
-    for (Path f : files) {
-      String content = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
-      for (String secret : secrets) {
-        assertThat(content).as(f.toString()).doesNotContain(secret);
-      }
-    }
+    // After a clean stop the SQLite WAL is checkpointed into the main file: check that too.
+    db.assertStoredDataLacks(dir, secrets);
   }
 
   @Test
   void keyWhenItsAccountIsSuspendedThenGets20005() throws Exception {
     NewKey key = NewKey.creator().create(root);
-    try (Database db = Database.sqlite(dir)) {
-      db.jdbi()
+    try (Database database = db.open(dir)) {
+      database
+          .jdbi()
           .useHandle(h -> h.execute("UPDATE accounts SET status = 'suspended' WHERE sid = ?", SID));
     }
     // The authentication cache keeps an account for at most a second.

@@ -26,9 +26,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The v2010 Keys resource through twilio-java 13 and raw HTTP (twilio-wire.md 1.1). */
+@ParameterizedClass
+@EnumSource(TestDatabase.class)
 class KeysTest {
+  @Parameter TestDatabase db;
+
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String SID = "AC" + "0123456789abcdef".repeat(2);
   static final String TOKEN = "a".repeat(16) + "b".repeat(16);
@@ -42,7 +49,7 @@ class KeysTest {
 
   @BeforeEach
   void start() {
-    server = new CallsignServer(TestServers.config(dir).withRootCredentials(SID, TOKEN));
+    server = new CallsignServer(db.config(dir).withRootCredentials(SID, TOKEN));
     port = server.start();
     loopback = new LoopbackTwilioClient(port);
     client = client(SID, TOKEN);
