@@ -2,6 +2,7 @@ package io.callsign.server;
 
 import io.callsign.server.accounts.AccountRoutes;
 import io.callsign.server.accounts.AccountService;
+import io.callsign.server.accounts.AuthTokenRoutes;
 import io.callsign.server.accounts.JdbiAccountStore;
 import io.callsign.server.config.ServerConfig;
 import io.callsign.server.crypto.SecretBox;
@@ -56,13 +57,16 @@ public final class CallsignServer implements AutoCloseable {
         Authenticator authenticator = new Authenticator(accounts, keys);
         // A deleted key stops authenticating on this node at once, not after the cache expiry.
         keys.onDelete(authenticator::invalidate);
+        // So does a replaced auth token or a suspended account.
+        accounts.onChange(authenticator::invalidate);
         web =
             new WebRoutes(
                 config.host(),
                 config.port(),
                 List.of(
                     new HealthRoutes(database::isReady),
-                    new AccountRoutes(authenticator),
+                    new AccountRoutes(authenticator, accounts, Clock.systemUTC()),
+                    new AuthTokenRoutes(authenticator, accounts),
                     new KeyRoutes(authenticator, accounts, keys)));
       } catch (RuntimeException | IOException e) {
         database.close();

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param authToken the primary auth token
  * @param dateCreated when it was created
  * @param dateUpdated when it last changed
+ * @param secondaryAuthToken the secondary auth token, or {@code null} when there is none
+ * @param secondaryDateCreated when the secondary auth token was created, or {@code null}
  */
 public record Account(
     AccountSid sid,
@@ -24,7 +26,9 @@ public record Account(
     String type,
     String authToken,
     Instant dateCreated,
-    Instant dateUpdated) {
+    Instant dateUpdated,
+    String secondaryAuthToken,
+    Instant secondaryDateCreated) {
 
   /** The only account type Callsign creates. */
   public static final String TYPE_FULL = "Full";
@@ -39,6 +43,32 @@ public record Account(
     Objects.requireNonNull(authToken, "authToken");
     Objects.requireNonNull(dateCreated, "dateCreated");
     Objects.requireNonNull(dateUpdated, "dateUpdated");
+    if ((secondaryAuthToken == null) != (secondaryDateCreated == null)) {
+      throw new IllegalArgumentException("a secondary auth token goes with its creation time");
+    }
+  }
+
+  /** An account without a secondary auth token. */
+  public Account(
+      AccountSid sid,
+      AccountSid ownerAccountSid,
+      String friendlyName,
+      AccountStatus status,
+      String type,
+      String authToken,
+      Instant dateCreated,
+      Instant dateUpdated) {
+    this(
+        sid,
+        ownerAccountSid,
+        friendlyName,
+        status,
+        type,
+        authToken,
+        dateCreated,
+        dateUpdated,
+        null,
+        null);
   }
 
   /** True for an account at the top of its tree (not a subaccount). */

@@ -9,9 +9,12 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +29,7 @@ public final class AccountService {
 
   private final AccountStore store;
   private final Clock clock;
+  private final List<Consumer<AccountSid>> onChange = new ArrayList<>();
 
   /** A service over {@code store}, stamping times from {@code clock}. */
   public AccountService(AccountStore store, Clock clock) {
@@ -33,9 +37,116 @@ public final class AccountService {
     this.clock = clock;
   }
 
+  /**
+   * Registers {@code listener} to run after an account's credentials or status change on this node
+   * (e.g. to drop it from an authentication cache at once). Call while wiring, before serving.
+   */
+  public void onChange(Consumer<AccountSid> listener) {
+    onChange.add(listener);
+  }
+
+  private void changed(AccountSid sid) {
+    onChange.forEach(l -> l.accept(sid));
+  }
+
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.SECONDS);
+  }
+
   /** The account with this SID, if any. */
   public Optional<Account> find(AccountSid sid) {
     return store.find(sid);
+  }
+
+  /**
+   * Gives {@code sid} a new secondary auth token, replacing any previous one (which stops
+   * authenticating at once on this node).
+   *
+   * @return the account with its new secondary token; empty when there is no such account
+   */
+  public Optional<Account> createSecondaryAuthToken(AccountSid sid) {
+    boolean set = store.setSecondaryAuthToken(sid, RootCredentials.newAuthToken(), now());
+    if (!set) {
+      return Optional.empty();
+    }
+    changed(sid);
+    return store.find(sid);
+  }
+
+  /** Removes the secondary auth token of {@code sid}; false when it has none. */
+  public boolean deleteSecondaryAuthToken(AccountSid sid) {
+    boolean deleted = store.clearSecondaryAuthToken(sid, now());
+    if (deleted) {
+      changed(sid);
+    }
+    return deleted;
+  }
+
+  /**
+   * Makes the secondary auth token of {@code sid} its auth token; the previous one stops
+   * authenticating at once on this node.
+   *
+   * @return the promotion (the new primary token and when it was created); empty when the account
+   *     has no secondary auth token
+   */
+  public Optional<Promotion> promoteSecondaryAuthToken(AccountSid sid) {
+    Optional<Account> before = store.find(sid);
+    if (before.isEmpty() || before.get().secondaryAuthToken() == null) {
+      return Optional.empty();
+    }
+    Instant tokenCreated = before.get().secondaryDateCreated();
+    if (!store.promoteSecondaryAuthToken(sid, now())) {
+      return Optional.empty();
+    }
+    changed(sid);
+    return store.find(sid).map(a -> new Promotion(a, tokenCreated));
+  }
+
+  /**
+   * The promoted auth token.
+   *
+   * @param account the account after promotion ({@code authToken()} is the promoted token)
+   * @param tokenCreated when the promoted token was created (as a secondary token)
+   */
+  public record Promotion(Account account, Instant tokenCreated) {}
+
+  /** Creates a subaccount of {@code owner}, with a fresh auth token. */
+  public Account createSubaccount(AccountSid owner, String friendlyName) {
+    Instant now = now();
+    Account sub =
+        new Account(
+            AccountSid.random(),
+            owner,
+            friendlyName,
+            AccountStatus.ACTIVE,
+            Account.TYPE_FULL,
+            RootCredentials.newAuthToken(),
+            now,
+            now);
+    store.insert(sub);
+    return sub;
+  }
+
+  /**
+   * {@code owner} and its subaccounts, oldest first, optionally filtered by exact friendly name and
+   * status.
+   */
+  public List<Account> listFamily(AccountSid owner, String friendlyName, AccountStatus status) {
+    return store.listFamily(owner, friendlyName, status);
+  }
+
+  /**
+   * Sets the friendly name and status of {@code account}. Suspending or closing it stops its
+   * credentials (and its keys') from authenticating at once on this node.
+   *
+   * @return the updated account; empty when it is closed (closing is final)
+   */
+  public Optional<Account> update(Account account, String friendlyName, AccountStatus status) {
+    if (!store.update(account.sid(), friendlyName, status, now())) {
+      return Optional.empty();
+    }
+    changed(account.sid());
+    return store.find(account.sid());
   }
 
   /**

@@ -54,9 +54,14 @@ public record RootCredentials(AccountSid sid, String authToken) {
 
   /** A fresh random pair; the token is 32 lowercase hex digits, like Twilio's. */
   public static RootCredentials generate() {
+    return new RootCredentials(AccountSid.random(), newAuthToken());
+  }
+
+  /** A fresh auth token: 32 lowercase hex digits (128 bits), the format Twilio issues. */
+  public static String newAuthToken() {
     byte[] bytes = new byte[16];
     RANDOM.nextBytes(bytes);
-    return new RootCredentials(AccountSid.random(), HexFormat.of().formatHex(bytes));
+    return HexFormat.of().formatHex(bytes);
   }
 
   @Override

@@ -39,6 +39,19 @@ public record ApiError(int code, int httpStatus, String message) {
     return new ApiError(20001, 400, "Invalid parameter: " + name);
   }
 
+  /**
+   * 400/20001 for promoting when there is no secondary auth token. twilio-wire.md does not record
+   * Twilio's answer; revisit when a captured response says otherwise.
+   */
+  public static ApiError noSecondaryAuthToken() {
+    return new ApiError(20001, 400, "No secondary Auth Token to promote");
+  }
+
+  /** 400/20001 for changing the status of a closed account: closing is final. */
+  public static ApiError accountClosed() {
+    return new ApiError(20001, 400, "Invalid parameter: Status (a closed account cannot change)");
+  }
+
   /** 404/20404 for {@code path}. */
   public static ApiError notFound(String path) {
     return new ApiError(20404, 404, "The requested resource " + path + " was not found");
