@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.twilio.exception.ApiException;
 import com.twilio.http.TwilioRestClient;
 import com.twilio.rest.accounts.v1.AuthTokenPromotion;
 import com.twilio.rest.accounts.v1.SecondaryAuthToken;
@@ -97,16 +96,6 @@ class AuthTokensTest {
       return new KeyService(new JdbiKeyStore(database.jdbi(), box), Clock.systemUTC())
           .create(AccountSid.of(SID), "k", type, type == KeyType.RESTRICTED ? "{}" : null);
     }
-  }
-
-  private static void assertTwilioError(Throwable e, int status, int code) {
-    assertThat(e)
-        .isInstanceOfSatisfying(
-            ApiException.class,
-            a -> {
-              assertThat(a.getStatusCode()).isEqualTo(status);
-              assertThat(a.getCode()).isEqualTo(code);
-            });
   }
 
   // ---- success cases ----
@@ -231,7 +220,7 @@ class AuthTokensTest {
   @Test
   void promoteWhenNoSecondaryThenThrows400AndTokenUnchanged() throws Exception {
     assertThatThrownBy(() -> AuthTokenPromotion.updater().update(root))
-        .satisfies(e -> assertTwilioError(e, 400, 20001));
+        .satisfies(e -> TestServers.assertTwilioError(e, 400, 20001));
     assertThat(fetchStatus(SID, TOKEN)).isEqualTo(200);
   }
 
@@ -241,7 +230,7 @@ class AuthTokensTest {
     AuthTokenPromotion.updater().update(root);
 
     assertThatThrownBy(() -> AuthTokenPromotion.updater().update(client(SID, TOKEN)))
-        .satisfies(e -> assertTwilioError(e, 401, 20003));
+        .satisfies(e -> TestServers.assertTwilioError(e, 401, 20003));
   }
 
   @Test
@@ -250,13 +239,13 @@ class AuthTokensTest {
     AuthTokenPromotion.updater().update(root);
 
     assertThatThrownBy(() -> AuthTokenPromotion.updater().update(client(SID, secondary)))
-        .satisfies(e -> assertTwilioError(e, 400, 20001));
+        .satisfies(e -> TestServers.assertTwilioError(e, 400, 20001));
   }
 
   @Test
   void deleteSecondaryWhenNoneThenThrows404() {
     assertThatThrownBy(() -> SecondaryAuthToken.deleter().delete(root))
-        .satisfies(e -> assertTwilioError(e, 404, 20404));
+        .satisfies(e -> TestServers.assertTwilioError(e, 404, 20404));
   }
 
   @Test
@@ -275,12 +264,12 @@ class AuthTokensTest {
     TwilioRestClient viaKey = client(standard.sid().value(), standard.secret());
 
     assertThatThrownBy(() -> SecondaryAuthToken.creator().create(viaKey))
-        .satisfies(e -> assertTwilioError(e, 401, 20003));
+        .satisfies(e -> TestServers.assertTwilioError(e, 401, 20003));
     SecondaryAuthToken.creator().create(root);
     assertThatThrownBy(() -> AuthTokenPromotion.updater().update(viaKey))
-        .satisfies(e -> assertTwilioError(e, 401, 20003));
+        .satisfies(e -> TestServers.assertTwilioError(e, 401, 20003));
     assertThatThrownBy(() -> SecondaryAuthToken.deleter().delete(viaKey))
-        .satisfies(e -> assertTwilioError(e, 401, 20003));
+        .satisfies(e -> TestServers.assertTwilioError(e, 401, 20003));
     assertThat(fetchStatus(SID, TOKEN)).isEqualTo(200);
   }
 
@@ -292,7 +281,7 @@ class AuthTokensTest {
             () ->
                 SecondaryAuthToken.creator()
                     .create(client(restricted.sid().value(), restricted.secret())))
-        .satisfies(e -> assertTwilioError(e, 403, 70051));
+        .satisfies(e -> TestServers.assertTwilioError(e, 403, 70051));
   }
 
   @Test

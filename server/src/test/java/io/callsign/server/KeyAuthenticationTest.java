@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.twilio.exception.ApiException;
 import com.twilio.http.TwilioRestClient;
 import com.twilio.rest.api.v2010.Account;
 import com.twilio.rest.api.v2010.account.Key;
@@ -101,16 +100,6 @@ class KeyAuthenticationTest {
         });
   }
 
-  private static void assertTwilioError(Throwable e, int status, int code) {
-    assertThat(e)
-        .isInstanceOfSatisfying(
-            ApiException.class,
-            a -> {
-              assertThat(a.getStatusCode()).isEqualTo(status);
-              assertThat(a.getCode()).isEqualTo(code);
-            });
-  }
-
   // ---- success cases ----
 
   @Test
@@ -159,7 +148,7 @@ class KeyAuthenticationTest {
     Key.deleter(key.getSid()).delete(root);
 
     assertThatThrownBy(() -> Account.fetcher(SID).fetch(viaKey))
-        .satisfies(e -> assertTwilioError(e, 401, 20003));
+        .satisfies(e -> TestServers.assertTwilioError(e, 401, 20003));
   }
 
   @Test
@@ -168,11 +157,11 @@ class KeyAuthenticationTest {
     TwilioRestClient viaKey = client(key.getSid(), key.getSecret(), SID);
 
     assertThatThrownBy(() -> NewKey.creator().create(viaKey))
-        .satisfies(e -> assertTwilioError(e, 401, 20003));
+        .satisfies(e -> TestServers.assertTwilioError(e, 401, 20003));
     assertThatThrownBy(() -> Key.reader().read(viaKey).iterator().next())
-        .satisfies(e -> assertTwilioError(e, 401, 20003));
+        .satisfies(e -> TestServers.assertTwilioError(e, 401, 20003));
     assertThatThrownBy(() -> Key.deleter(key.getSid()).delete(viaKey))
-        .satisfies(e -> assertTwilioError(e, 401, 20003));
+        .satisfies(e -> TestServers.assertTwilioError(e, 401, 20003));
   }
 
   @Test
@@ -185,7 +174,7 @@ class KeyAuthenticationTest {
     assertThatThrownBy(
             () ->
                 NewKey.creator().create(client(restricted.sid().value(), restricted.secret(), SID)))
-        .satisfies(e -> assertTwilioError(e, 403, 70051));
+        .satisfies(e -> TestServers.assertTwilioError(e, 403, 70051));
   }
 
   @Test
@@ -212,11 +201,11 @@ class KeyAuthenticationTest {
 
     // Neither under our account's path nor under theirs.
     assertThatThrownBy(() -> Key.fetcher(foreign.sid().value()).fetch(root))
-        .satisfies(e -> assertTwilioError(e, 404, 20404));
+        .satisfies(e -> TestServers.assertTwilioError(e, 404, 20404));
     assertThatThrownBy(() -> Key.fetcher(other.value(), foreign.sid().value()).fetch(root))
-        .satisfies(e -> assertTwilioError(e, 404, 20404));
+        .satisfies(e -> TestServers.assertTwilioError(e, 404, 20404));
     assertThatThrownBy(() -> Key.deleter(foreign.sid().value()).delete(root))
-        .satisfies(e -> assertTwilioError(e, 404, 20404));
+        .satisfies(e -> TestServers.assertTwilioError(e, 404, 20404));
   }
 
   @Test

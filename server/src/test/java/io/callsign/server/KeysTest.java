@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.twilio.base.ResourceSet;
-import com.twilio.exception.ApiException;
 import com.twilio.http.TwilioRestClient;
 import com.twilio.rest.api.v2010.account.Key;
 import com.twilio.rest.api.v2010.account.NewKey;
@@ -83,16 +82,6 @@ class KeysTest {
       b.method(method, HttpRequest.BodyPublishers.noBody());
     }
     return TestServers.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static void assertTwilioError(Throwable e, int status, int code) {
-    assertThat(e)
-        .isInstanceOfSatisfying(
-            ApiException.class,
-            a -> {
-              assertThat(a.getStatusCode()).isEqualTo(status);
-              assertThat(a.getCode()).isEqualTo(code);
-            });
   }
 
   // ---- success cases ----
@@ -242,7 +231,7 @@ class KeysTest {
   @Test
   void createKeyWhenFriendlyNameHas65CharactersThenRefusedWith400() {
     assertThatThrownBy(() -> NewKey.creator().setFriendlyName("x".repeat(65)).create(client))
-        .satisfies(e -> assertTwilioError(e, 400, 20002));
+        .satisfies(e -> TestServers.assertTwilioError(e, 400, 20002));
     assertThat(Key.reader().read(client)).isEmpty();
   }
 
@@ -252,7 +241,7 @@ class KeysTest {
 
     assertThatThrownBy(
             () -> Key.updater(created.getSid()).setFriendlyName("y".repeat(65)).update(client))
-        .satisfies(e -> assertTwilioError(e, 400, 20002));
+        .satisfies(e -> TestServers.assertTwilioError(e, 400, 20002));
     assertThat(Key.fetcher(created.getSid()).fetch(client).getFriendlyName()).isEqualTo("kept");
   }
 
@@ -261,11 +250,11 @@ class KeysTest {
     String unknown = io.callsign.tokens.sid.KeySid.random().value();
 
     assertThatThrownBy(() -> Key.fetcher(unknown).fetch(client))
-        .satisfies(e -> assertTwilioError(e, 404, 20404));
+        .satisfies(e -> TestServers.assertTwilioError(e, 404, 20404));
     assertThatThrownBy(() -> Key.updater(unknown).setFriendlyName("n").update(client))
-        .satisfies(e -> assertTwilioError(e, 404, 20404));
+        .satisfies(e -> TestServers.assertTwilioError(e, 404, 20404));
     assertThatThrownBy(() -> Key.deleter(unknown).delete(client))
-        .satisfies(e -> assertTwilioError(e, 404, 20404));
+        .satisfies(e -> TestServers.assertTwilioError(e, 404, 20404));
   }
 
   @Test

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.twilio.exception.ApiException;
 import com.twilio.http.TwilioRestClient;
 import com.twilio.rest.api.v2010.Account;
 import com.twilio.rest.api.v2010.account.NewKey;
@@ -102,16 +101,6 @@ class SubaccountsTest {
 
   private static List<String> sids(Iterable<Account> accounts) {
     return StreamSupport.stream(accounts.spliterator(), false).map(Account::getSid).toList();
-  }
-
-  private static void assertTwilioError(Throwable e, int status, int code) {
-    assertThat(e)
-        .isInstanceOfSatisfying(
-            ApiException.class,
-            a -> {
-              assertThat(a.getStatusCode()).isEqualTo(status);
-              assertThat(a.getCode()).isEqualTo(code);
-            });
   }
 
   // ---- success cases ----
@@ -261,9 +250,9 @@ class SubaccountsTest {
 
     assertThatThrownBy(
             () -> Account.updater(sub.getSid()).setStatus(Account.Status.ACTIVE).update(root))
-        .satisfies(e -> assertTwilioError(e, 400, 20001));
+        .satisfies(e -> TestServers.assertTwilioError(e, 400, 20001));
     assertThatThrownBy(() -> Account.updater(sub.getSid()).setFriendlyName("x").update(root))
-        .satisfies(e -> assertTwilioError(e, 400, 20001));
+        .satisfies(e -> TestServers.assertTwilioError(e, 400, 20001));
     assertThat(Account.fetcher(sub.getSid()).fetch(root).getStatus())
         .isEqualTo(Account.Status.CLOSED);
     HttpResponse<String> res =
@@ -277,11 +266,11 @@ class SubaccountsTest {
     Account b = Account.creator().create(root);
 
     assertThatThrownBy(() -> Account.fetcher(SID).fetch(as(a)))
-        .satisfies(e -> assertTwilioError(e, 404, 20404));
+        .satisfies(e -> TestServers.assertTwilioError(e, 404, 20404));
     assertThatThrownBy(() -> Account.fetcher(b.getSid()).fetch(as(a)))
-        .satisfies(e -> assertTwilioError(e, 404, 20404));
+        .satisfies(e -> TestServers.assertTwilioError(e, 404, 20404));
     assertThatThrownBy(() -> Account.updater(SID).setFriendlyName("x").update(as(a)))
-        .satisfies(e -> assertTwilioError(e, 404, 20404));
+        .satisfies(e -> TestServers.assertTwilioError(e, 404, 20404));
   }
 
   @Test
@@ -329,7 +318,7 @@ class SubaccountsTest {
     Account a = Account.creator().create(root);
 
     assertThatThrownBy(() -> Account.creator().create(as(a)))
-        .satisfies(e -> assertTwilioError(e, 403, 20403));
+        .satisfies(e -> TestServers.assertTwilioError(e, 403, 20403));
   }
 
   @Test
@@ -338,13 +327,13 @@ class SubaccountsTest {
 
     assertThatThrownBy(
             () -> Account.updater(a.getSid()).setStatus(Account.Status.CLOSED).update(as(a)))
-        .satisfies(e -> assertTwilioError(e, 400, 20001));
+        .satisfies(e -> TestServers.assertTwilioError(e, 400, 20001));
   }
 
   @Test
   void mainAccountWhenSuspendingItselfThenGets400() {
     assertThatThrownBy(() -> Account.updater(SID).setStatus(Account.Status.SUSPENDED).update(root))
-        .satisfies(e -> assertTwilioError(e, 400, 20001));
+        .satisfies(e -> TestServers.assertTwilioError(e, 400, 20001));
     assertThat(Account.fetcher(SID).fetch(root).getStatus()).isEqualTo(Account.Status.ACTIVE);
   }
 
@@ -354,9 +343,9 @@ class SubaccountsTest {
     TwilioRestClient viaKey = client(standard.sid().value(), standard.secret());
 
     assertThatThrownBy(() -> Account.creator().create(viaKey))
-        .satisfies(e -> assertTwilioError(e, 401, 20003));
+        .satisfies(e -> TestServers.assertTwilioError(e, 401, 20003));
     assertThatThrownBy(() -> Account.updater(SID).setFriendlyName("x").update(viaKey))
-        .satisfies(e -> assertTwilioError(e, 401, 20003));
+        .satisfies(e -> TestServers.assertTwilioError(e, 401, 20003));
   }
 
   @Test

@@ -1,5 +1,8 @@
 package io.callsign.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.twilio.exception.ApiException;
 import io.callsign.server.config.ServerConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -29,6 +32,17 @@ final class TestServers {
       b.header("Authorization", authorization);
     }
     return HTTP.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** {@code e} is the twilio-java exception for an error body with this HTTP status and code. */
+  static void assertTwilioError(Throwable e, int status, int code) {
+    assertThat(e)
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            a -> {
+              assertThat(a.getStatusCode()).isEqualTo(status);
+              assertThat(a.getCode()).isEqualTo(code);
+            });
   }
 
   static String basic(String user, String password) {
