@@ -51,10 +51,7 @@ class AccountFetchTest {
   }
 
   private TwilioRestClient client(String user, String password) {
-    return new TwilioRestClient.Builder(user, password)
-        .accountSid(user)
-        .httpClient(new LoopbackTwilioClient(port))
-        .build();
+    return TestServers.twilioClient(new LoopbackTwilioClient(port), user, password, user);
   }
 
   private static String path(String sid) {

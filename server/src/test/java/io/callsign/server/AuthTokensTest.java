@@ -67,10 +67,7 @@ class AuthTokensTest {
   }
 
   private TwilioRestClient client(String user, String password) {
-    return new TwilioRestClient.Builder(user, password)
-        .accountSid(SID)
-        .httpClient(new LoopbackTwilioClient(port))
-        .build();
+    return TestServers.twilioClient(new LoopbackTwilioClient(port), user, password, SID);
   }
 
   private int fetchStatus(String user, String password) throws Exception {

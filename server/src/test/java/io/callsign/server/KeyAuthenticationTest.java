@@ -61,10 +61,7 @@ class KeyAuthenticationTest {
   }
 
   private TwilioRestClient client(String user, String password, String accountSid) {
-    return new TwilioRestClient.Builder(user, password)
-        .accountSid(accountSid)
-        .httpClient(new LoopbackTwilioClient(port))
-        .build();
+    return TestServers.twilioClient(new LoopbackTwilioClient(port), user, password, accountSid);
   }
 
   /** Runs {@code action} with the server's stores, opened beside it on the same data directory. */

@@ -60,10 +60,7 @@ class KeysTest {
   }
 
   private TwilioRestClient client(String user, String password) {
-    return new TwilioRestClient.Builder(user, password)
-        .accountSid(SID)
-        .httpClient(loopback)
-        .build();
+    return TestServers.twilioClient(loopback, user, password, SID);
   }
 
   private static String keyPath(String keySid) {

@@ -67,10 +67,8 @@ class SubaccountsTest {
   }
 
   private TwilioRestClient client(String user, String password) {
-    return new TwilioRestClient.Builder(user, password)
-        .accountSid(user.startsWith("AC") ? user : SID)
-        .httpClient(new LoopbackTwilioClient(port))
-        .build();
+    return TestServers.twilioClient(
+        new LoopbackTwilioClient(port), user, password, user.startsWith("AC") ? user : SID);
   }
 
   private TwilioRestClient as(Account a) {

@@ -3,6 +3,7 @@ package io.callsign.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.twilio.exception.ApiException;
+import com.twilio.http.TwilioRestClient;
 import io.callsign.server.config.ServerConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -32,6 +33,15 @@ final class TestServers {
       b.header("Authorization", authorization);
     }
     return HTTP.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The official twilio-java client, pointed at a test server through {@code loopback}. */
+  static TwilioRestClient twilioClient(
+      LoopbackTwilioClient loopback, String user, String password, String accountSid) {
+    return new TwilioRestClient.Builder(user, password)
+        .accountSid(accountSid)
+        .httpClient(loopback)
+        .build();
   }
 
   /** {@code e} is the twilio-java exception for an error body with this HTTP status and code. */
