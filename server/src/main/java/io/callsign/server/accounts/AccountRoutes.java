@@ -4,6 +4,7 @@ import io.callsign.server.http.ApiError;
 import io.callsign.server.http.ApiException;
 import io.callsign.server.http.Authenticator;
 import io.callsign.server.http.Json;
+import io.callsign.server.http.Permission;
 import io.callsign.server.http.Principal;
 import io.callsign.server.http.Rfc2822;
 import io.callsign.server.http.Routes;
@@ -56,16 +57,17 @@ public final class AccountRoutes implements Routes {
 
   private void fetch(Context ctx) {
     Principal caller = authenticator.authenticate(ctx.header("Authorization"));
+    caller.require(Permission.ACCOUNTS_READ);
     Account target = visible(ctx, caller);
     // A standard or restricted key may read the account but not manage its credentials, so it
     // does not get the auth token, which would let it do everything.
-    boolean showToken = caller.kind().mayManageCredentials();
+    boolean showToken = caller.holds(Permission.CREDENTIALS_MANAGE);
     ctx.contentType(JSON).result(Json.write(render(target, showToken)));
   }
 
   private void create(Context ctx) {
     Principal caller = authenticator.authenticate(ctx.header("Authorization"));
-    caller.requireCredentialManagement();
+    caller.require(Permission.CREDENTIALS_MANAGE);
     Account own = caller.account();
     if (!own.isMain()) {
       // Twilio has one level of subaccounts.
@@ -81,6 +83,7 @@ public final class AccountRoutes implements Routes {
 
   private void list(Context ctx) {
     Principal caller = authenticator.authenticate(ctx.header("Authorization"));
+    caller.require(Permission.ACCOUNTS_READ);
     String name = ctx.queryParam(FRIENDLY_NAME);
     String statusParam = ctx.queryParam(STATUS);
     AccountStatus status = statusParam == null ? null : status(statusParam);
@@ -92,7 +95,7 @@ public final class AccountRoutes implements Routes {
         all.subList(
             (int) Math.min(start, all.size()), (int) Math.min(start + pageSize, all.size()));
     boolean hasNext = start + pageSize < all.size();
-    boolean showToken = caller.kind().mayManageCredentials();
+    boolean showToken = caller.holds(Permission.CREDENTIALS_MANAGE);
     StringBuilder filters = new StringBuilder();
     if (name != null) {
       filters.append("FriendlyName=").append(encode(name)).append('&');
@@ -116,7 +119,7 @@ public final class AccountRoutes implements Routes {
 
   private void update(Context ctx) {
     Principal caller = authenticator.authenticate(ctx.header("Authorization"));
-    caller.requireCredentialManagement();
+    caller.require(Permission.CREDENTIALS_MANAGE);
     Account target = visible(ctx, caller);
     String name = friendlyName(ctx);
     String statusParam = ctx.formParam(STATUS);

@@ -4,6 +4,7 @@ import io.callsign.server.http.ApiError;
 import io.callsign.server.http.ApiException;
 import io.callsign.server.http.Authenticator;
 import io.callsign.server.http.Json;
+import io.callsign.server.http.Permission;
 import io.callsign.server.http.Principal;
 import io.callsign.server.http.Routes;
 import io.callsign.tokens.sid.AccountSid;
@@ -78,7 +79,7 @@ public final class AuthTokenRoutes implements Routes {
 
   private AccountSid authorize(Context ctx) {
     Principal caller = authenticator.authenticate(ctx.header("Authorization"));
-    caller.requireCredentialManagement();
+    caller.require(Permission.CREDENTIALS_MANAGE);
     return caller.account().sid();
   }
 

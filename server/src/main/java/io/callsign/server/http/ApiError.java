@@ -39,6 +39,11 @@ public record ApiError(int code, int httpStatus, String message) {
     return new ApiError(20001, 400, "Invalid parameter: " + name);
   }
 
+  /** 400/20001 for a parameter that is present but wrong, with {@code why}. */
+  public static ApiError invalidParameter(String name, String why) {
+    return new ApiError(20001, 400, "Invalid parameter: " + name + " (" + why + ")");
+  }
+
   /**
    * 400/20001 for promoting when there is no secondary auth token. twilio-wire.md does not record
    * Twilio's answer; revisit when a captured response says otherwise.

@@ -61,7 +61,8 @@ public final class Authenticator {
       Optional<Key> key = keyCache.get(KeySid.of(user), keys::find);
       check(given, key.map(Key::secret));
       Key k = key.orElseThrow();
-      return new Principal(activeAccount(k.accountSid()), CredentialKind.of(k.type()), k.sid());
+      return new Principal(
+          activeAccount(k.accountSid()), CredentialKind.of(k.type()), k.sid(), k.policy());
     }
     Optional<Account> account =
         Sids.isValid(AccountSid.PREFIX, user)
@@ -79,7 +80,7 @@ public final class Authenticator {
       throw new ApiException(ApiError.authenticate());
     }
     return new Principal(
-        activeAccount(account.orElseThrow().sid()), CredentialKind.AUTH_TOKEN, null);
+        activeAccount(account.orElseThrow().sid()), CredentialKind.AUTH_TOKEN, null, null);
   }
 
   private static void check(byte[] given, Optional<String> secret) {

@@ -17,9 +17,4 @@ public enum CredentialKind {
       case RESTRICTED -> RESTRICTED_KEY;
     };
   }
-
-  /** Whether it may manage keys, accounts and auth tokens (and see the auth token). */
-  public boolean mayManageCredentials() {
-    return this == AUTH_TOKEN || this == MAIN_KEY;
-  }
 }

@@ -1,6 +1,7 @@
 package io.callsign.server.http;
 
 import io.callsign.server.accounts.Account;
+import io.callsign.server.keys.Policy;
 import io.callsign.tokens.sid.KeySid;
 import java.util.Objects;
 
@@ -10,28 +11,45 @@ import java.util.Objects;
  * @param account the (active) account the credential belongs to
  * @param kind the kind of credential used
  * @param keySid the key used, or {@code null} for the auth token
+ * @param policy the restricted key's policy, else {@code null}
  */
-public record Principal(Account account, CredentialKind kind, KeySid keySid) {
-  /** Checks that a key kind comes with its key SID. */
+public record Principal(Account account, CredentialKind kind, KeySid keySid, Policy policy) {
+  /** Checks that a key kind comes with its key SID, and a restricted key with its policy. */
   public Principal {
     Objects.requireNonNull(account, "account");
     Objects.requireNonNull(kind, "kind");
     if ((kind == CredentialKind.AUTH_TOKEN) != (keySid == null)) {
       throw new IllegalArgumentException("a key SID goes with a key credential, and only then");
     }
+    if ((kind == CredentialKind.RESTRICTED_KEY) != (policy != null)) {
+      throw new IllegalArgumentException("a policy goes with a restricted key, and only then");
+    }
+  }
+
+  /** Whether this credential holds {@code permission}. */
+  public boolean holds(Permission permission) {
+    return switch (kind) {
+      case AUTH_TOKEN, MAIN_KEY -> true;
+      case STANDARD_KEY -> permission != Permission.CREDENTIALS_MANAGE;
+      case RESTRICTED_KEY -> {
+        String name = permission.policyName();
+        yield name != null && policy.allows(name);
+      }
+    };
   }
 
   /**
-   * Requires a credential that may manage keys, accounts and auth tokens.
+   * Requires {@code permission}.
    *
-   * @throws ApiException 401/20003 for a standard key (twilio-wire.md 1.1: "a Standard key gets an
-   *     error"), 403/70051 for a restricted key
+   * @throws ApiException 401/20003 when a standard key manages credentials (twilio-wire.md 1.1: "a
+   *     Standard key gets an error"), 403/70051 for a restricted key without the permission
    */
-  public void requireCredentialManagement() {
-    switch (kind) {
-      case AUTH_TOKEN, MAIN_KEY -> {}
-      case STANDARD_KEY -> throw new ApiException(ApiError.authenticate());
-      case RESTRICTED_KEY -> throw new ApiException(ApiError.authorizationFailed());
+  public void require(Permission permission) {
+    if (!holds(permission)) {
+      throw new ApiException(
+          kind == CredentialKind.STANDARD_KEY
+              ? ApiError.authenticate()
+              : ApiError.authorizationFailed());
     }
   }
 }

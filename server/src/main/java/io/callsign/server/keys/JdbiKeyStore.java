@@ -45,7 +45,7 @@ public final class JdbiKeyStore implements KeyStore {
                         .bind("account", k.accountSid().value())
                         .bind("name", k.friendlyName())
                         .bind("type", k.type().wire())
-                        .bind("policy", k.policy())
+                        .bind("policy", k.policy() == null ? null : k.policy().json())
                         .bind("secret", sealed)
                         .bind("created", k.dateCreated().toEpochMilli())
                         .bind("updated", k.dateUpdated().toEpochMilli())
@@ -136,10 +136,14 @@ public final class JdbiKeyStore implements KeyStore {
         AccountSid.of(rs.getString("account_sid")),
         rs.getString("friendly_name"),
         KeyType.fromWire(rs.getString("type")),
-        rs.getString("policy"),
+        policy(rs.getString("policy")),
         box.decrypt(rs.getBytes("secret_enc"), sid),
         Instant.ofEpochMilli(rs.getLong("date_created")),
         Instant.ofEpochMilli(rs.getLong("date_updated")));
+  }
+
+  private static Policy policy(String json) {
+    return json == null ? null : Policy.parse(json);
   }
 
   // A pool that cannot hand out a connection means "try again later", not "internal error".

@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param accountSid the account the key acts for
  * @param friendlyName a human-readable name, or {@code null}
  * @param type what the key may do
- * @param policy the restricted key's policy as JSON text, else {@code null}
+ * @param policy the restricted key's policy, else {@code null}
  * @param secret the key secret (the Basic-auth password and the JWT signing key)
  * @param dateCreated when it was created
  * @param dateUpdated when it last changed
@@ -22,7 +22,7 @@ public record Key(
     AccountSid accountSid,
     String friendlyName,
     KeyType type,
-    String policy,
+    Policy policy,
     String secret,
     Instant dateCreated,
     Instant dateUpdated) {
@@ -35,11 +35,19 @@ public record Key(
     Objects.requireNonNull(secret, "secret");
     Objects.requireNonNull(dateCreated, "dateCreated");
     Objects.requireNonNull(dateUpdated, "dateUpdated");
+    if ((type == KeyType.RESTRICTED) != (policy != null)) {
+      throw new IllegalArgumentException("a policy goes with a restricted key, and only then");
+    }
   }
 
   /** This key with another friendly name, changed at {@code now}. */
   public Key withFriendlyName(String name, Instant now) {
     return new Key(sid, accountSid, name, type, policy, secret, dateCreated, now);
+  }
+
+  /** This key with another policy, changed at {@code now}. */
+  public Key withPolicy(Policy newPolicy, Instant now) {
+    return new Key(sid, accountSid, friendlyName, type, newPolicy, secret, dateCreated, now);
   }
 
   // A record's generated toString would print the secret into any log line that shows it.

@@ -6,6 +6,7 @@ import io.callsign.server.http.ApiError;
 import io.callsign.server.http.ApiException;
 import io.callsign.server.http.Authenticator;
 import io.callsign.server.http.Json;
+import io.callsign.server.http.Permission;
 import io.callsign.server.http.Principal;
 import io.callsign.server.http.Rfc2822;
 import io.callsign.server.http.Routes;
@@ -126,7 +127,7 @@ public final class KeyRoutes implements Routes {
    */
   private AccountSid authorize(Context ctx) {
     Principal caller = authenticator.authenticate(ctx.header("Authorization"));
-    caller.requireCredentialManagement();
+    caller.require(Permission.CREDENTIALS_MANAGE);
     String raw = ctx.pathParam("accountSid");
     if (!Sids.isValid(AccountSid.PREFIX, raw)) {
       throw notFound(ctx);

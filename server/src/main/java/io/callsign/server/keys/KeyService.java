@@ -42,7 +42,7 @@ public final class KeyService {
   }
 
   /** Creates a key of {@code type}; the returned key carries the only copy of the secret shown. */
-  public Key create(AccountSid account, String friendlyName, KeyType type, String policy) {
+  public Key create(AccountSid account, String friendlyName, KeyType type, Policy policy) {
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     Key key = new Key(KeySid.random(), account, friendlyName, type, policy, newSecret(), now, now);
     store.insert(key);

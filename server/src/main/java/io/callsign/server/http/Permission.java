@@ -1,0 +1,31 @@
+package io.callsign.server.http;
+
+/**
+ * What a call needs (DESIGN.md section 4). Auth tokens and main keys hold every permission;
+ * standard keys all but {@link #CREDENTIALS_MANAGE}; restricted keys only those whose {@link
+ * #policyName()} their policy lists.
+ */
+public enum Permission {
+  /** Managing keys, accounts and auth tokens, and seeing an auth token: never by policy. */
+  CREDENTIALS_MANAGE(null),
+  /** Reading accounts (without their auth tokens). */
+  ACCOUNTS_READ("/twilio/accounts/accounts/read"),
+  /** Minting Access Tokens: a restricted key never may (twilio-wire.md 2.1). */
+  ACCESS_TOKENS_CREATE(null),
+  /** Introspecting Access Tokens. */
+  ACCESS_TOKENS_INTROSPECT("/twilio/iam/access-tokens/introspect");
+
+  private final String policyName;
+
+  Permission(String policyName) {
+    this.policyName = policyName;
+  }
+
+  /**
+   * The name a restricted key's policy grants this permission by, or {@code null} when no policy
+   * can grant it.
+   */
+  public String policyName() {
+    return policyName;
+  }
+}
