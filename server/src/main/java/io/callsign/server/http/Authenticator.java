@@ -102,10 +102,25 @@ public final class Authenticator {
         accountCache
             .get(sid, accounts::find)
             .orElseThrow(() -> new ApiException(ApiError.authenticate()));
-    if (account.status() != AccountStatus.ACTIVE) {
+    if (!isActive(account)) {
       throw new ApiException(ApiError.accountNotActive());
     }
     return account;
+  }
+
+  /**
+   * Whether {@code account} may act: it is active, and so is its parent. A suspended parent
+   * suspends its subaccounts for as long as it stays suspended; a closed one closes them for good.
+   */
+  public boolean isActive(Account account) {
+    if (account.status() != AccountStatus.ACTIVE) {
+      return false;
+    }
+    return account.isMain()
+        || accountCache
+            .get(account.ownerAccountSid(), accounts::find)
+            .map(owner -> owner.status() == AccountStatus.ACTIVE)
+            .orElse(false);
   }
 
   /** Forgets the cached entry of {@code sid}; call after changing that account. */
