@@ -10,6 +10,7 @@ import io.callsign.server.crypto.SecretFiles;
 import io.callsign.server.http.Authenticator;
 import io.callsign.server.http.HealthRoutes;
 import io.callsign.server.http.WebRoutes;
+import io.callsign.server.keys.IamKeyRoutes;
 import io.callsign.server.keys.JdbiKeyStore;
 import io.callsign.server.keys.KeyRoutes;
 import io.callsign.server.keys.KeyService;
@@ -55,8 +56,8 @@ public final class CallsignServer implements AutoCloseable {
             accounts.bootstrap(config.rootAccountSid(), config.rootAuthToken(), config.dataDir());
         KeyService keys = new KeyService(new JdbiKeyStore(database.jdbi(), box), Clock.systemUTC());
         Authenticator authenticator = new Authenticator(accounts, keys);
-        // A deleted key stops authenticating on this node at once, not after the cache expiry.
-        keys.onDelete(authenticator::invalidate);
+        // A deleted or changed key takes effect on this node at once, not after the cache expiry.
+        keys.onChange(authenticator::invalidate);
         // So does a replaced auth token or a suspended account.
         accounts.onChange(authenticator::invalidate);
         web =
@@ -67,7 +68,8 @@ public final class CallsignServer implements AutoCloseable {
                     new HealthRoutes(database::isReady),
                     new AccountRoutes(authenticator, accounts, Clock.systemUTC()),
                     new AuthTokenRoutes(authenticator, accounts),
-                    new KeyRoutes(authenticator, accounts, keys)));
+                    new KeyRoutes(authenticator, accounts, keys),
+                    new IamKeyRoutes(authenticator, accounts, keys)));
       } catch (RuntimeException | IOException e) {
         database.close();
         throw e;

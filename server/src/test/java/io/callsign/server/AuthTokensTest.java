@@ -91,7 +91,11 @@ class AuthTokensTest {
     SecretBox box = SecretBox.open(null, dir);
     try (Database database = db.open(dir)) {
       return new KeyService(new JdbiKeyStore(database.jdbi(), box), Clock.systemUTC())
-          .create(AccountSid.of(SID), "k", type, type == KeyType.RESTRICTED ? "{}" : null);
+          .create(
+              AccountSid.of(SID),
+              "k",
+              type,
+              type == KeyType.RESTRICTED ? TestServers.OTHER_PRODUCT_POLICY : null);
     }
   }
 

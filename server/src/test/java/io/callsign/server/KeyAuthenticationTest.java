@@ -166,7 +166,8 @@ class KeyAuthenticationTest {
     var restricted =
         withStores(
             (accounts, keys) ->
-                keys.create(AccountSid.of(SID), "r", KeyType.RESTRICTED, "{\"allow\":[]}"));
+                keys.create(
+                    AccountSid.of(SID), "r", KeyType.RESTRICTED, TestServers.OTHER_PRODUCT_POLICY));
 
     assertThatThrownBy(
             () ->

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.twilio.http.TwilioRestClient;
 import com.twilio.rest.api.v2010.Account;
 import com.twilio.rest.api.v2010.account.NewKey;
+import io.callsign.server.accounts.AccountService;
 import io.callsign.server.accounts.AccountStatus;
 import io.callsign.server.accounts.JdbiAccountStore;
 import io.callsign.server.crypto.SecretBox;
@@ -239,6 +240,51 @@ class SubaccountsTest {
       assertThat(res.statusCode()).isEqualTo(401);
       assertThat(JSON.readTree(res.body()).get("code").asInt()).isEqualTo(20005);
     }
+  }
+
+  @Test
+  void suspendParentThenSubaccountCredentialsGet20005UntilItIsReactivated() throws Exception {
+    Account sub = Account.creator().create(root);
+    NewKey key = NewKey.creator(sub.getSid()).create(root);
+    List<String> subCredentials =
+        List.of(basic(sub.getSid(), sub.getAuthToken()), basic(key.getSid(), key.getSecret()));
+    assertThat(get(port, path(sub.getSid()), subCredentials.getFirst()).statusCode())
+        .isEqualTo(200);
+
+    // No API suspends a main account; an operator does it in the database, and other nodes see
+    // it once their one-second cache entries expire.
+    setRootStatus(AccountStatus.SUSPENDED);
+
+    for (String auth : subCredentials) {
+      HttpResponse<String> res = awaitStatus(path(sub.getSid()), auth, 401);
+      assertThat(JSON.readTree(res.body()).get("code").asInt()).isEqualTo(20005);
+    }
+    setRootStatus(AccountStatus.ACTIVE);
+    for (String auth : subCredentials) {
+      awaitStatus(path(sub.getSid()), auth, 200);
+    }
+  }
+
+  private void setRootStatus(AccountStatus status) throws Exception {
+    SecretBox box = SecretBox.open(null, dir);
+    try (Database database = db.open(dir)) {
+      AccountService accounts =
+          new AccountService(new JdbiAccountStore(database.jdbi(), box), Clock.systemUTC());
+      io.callsign.server.accounts.Account rootAccount =
+          accounts.find(AccountSid.of(SID)).orElseThrow();
+      assertThat(accounts.update(rootAccount, rootAccount.friendlyName(), status)).isPresent();
+    }
+  }
+
+  private HttpResponse<String> awaitStatus(String path, String auth, int status) throws Exception {
+    Instant deadline = Instant.now().plusSeconds(10);
+    HttpResponse<String> res = get(port, path, auth);
+    while (res.statusCode() != status && Instant.now().isBefore(deadline)) {
+      Thread.sleep(50);
+      res = get(port, path, auth);
+    }
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(status);
+    return res;
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.twilio.exception.ApiException;
 import com.twilio.http.TwilioRestClient;
 import io.callsign.server.config.ServerConfig;
+import io.callsign.server.keys.Policy;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,6 +19,10 @@ import java.util.Map;
 /** Starting real servers on port 0 and calling them over loopback. */
 final class TestServers {
   static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  /** A restricted key's policy that allows nothing Callsign serves. */
+  static final Policy OTHER_PRODUCT_POLICY =
+      Policy.parse("{\"allow\":[\"/twilio/messaging/messages/read\"]}");
 
   private TestServers() {}
 

@@ -145,14 +145,8 @@ public final class AccountRoutes implements Routes {
    * a parent or a sibling included, does not exist for it (404), so accounts cannot be probed.
    */
   private Account visible(Context ctx, Principal caller) {
-    AccountSid sid = pathSid(ctx);
-    Account own = caller.account();
-    if (own.sid().equals(sid)) {
-      return own;
-    }
     return accounts
-        .find(sid)
-        .filter(a -> !a.isMain() && a.ownerAccountSid().equals(own.sid()))
+        .visibleTo(caller.account(), pathSid(ctx))
         .orElseThrow(() -> new ApiException(ApiError.notFound(ctx.path())));
   }
 

@@ -59,6 +59,18 @@ public final class AccountService {
   }
 
   /**
+   * {@code target} if {@code caller} may act on it: its own account, or one of its subaccounts.
+   * Anything else, a parent or a sibling included, is empty, so that callers answer 404 and
+   * accounts cannot be probed.
+   */
+  public Optional<Account> visibleTo(Account caller, AccountSid target) {
+    if (caller.sid().equals(target)) {
+      return Optional.of(caller);
+    }
+    return find(target).filter(a -> !a.isMain() && a.ownerAccountSid().equals(caller.sid()));
+  }
+
+  /**
    * Gives {@code sid} a new secondary auth token, replacing any previous one (which stops
    * authenticating at once on this node).
    *

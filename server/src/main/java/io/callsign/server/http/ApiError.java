@@ -39,6 +39,11 @@ public record ApiError(int code, int httpStatus, String message) {
     return new ApiError(20001, 400, "Invalid parameter: " + name);
   }
 
+  /** 400/20001 for a required parameter that is missing. */
+  public static ApiError missingParameter(String name) {
+    return new ApiError(20001, 400, "Missing required parameter " + name);
+  }
+
   /** 400/20001 for a parameter that is present but wrong, with {@code why}. */
   public static ApiError invalidParameter(String name, String why) {
     return new ApiError(20001, 400, "Invalid parameter: " + name + " (" + why + ")");

@@ -98,16 +98,19 @@ public final class JdbiKeyStore implements KeyStore {
   }
 
   @Override
-  public boolean updateFriendlyName(
-      AccountSid account, KeySid sid, String friendlyName, Instant now) {
+  public boolean update(
+      AccountSid account, KeySid sid, String friendlyName, Policy policy, Instant now) {
     return guard(
         () ->
             jdbi.withHandle(
                     h ->
                         h.createUpdate(
-                                "UPDATE api_keys SET friendly_name = :name, date_updated = :now"
+                                "UPDATE api_keys SET friendly_name = COALESCE(:name,"
+                                    + " friendly_name), policy = COALESCE(:policy, policy),"
+                                    + " date_updated = :now"
                                     + " WHERE sid = :sid AND account_sid = :account")
                             .bind("name", friendlyName)
+                            .bind("policy", policy == null ? null : policy.json())
                             .bind("now", now.toEpochMilli())
                             .bind("sid", sid.value())
                             .bind("account", account.value())

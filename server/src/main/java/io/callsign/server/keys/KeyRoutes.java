@@ -106,9 +106,7 @@ public final class KeyRoutes implements Routes {
     AccountSid account = authorize(ctx);
     KeySid sid = keySid(ctx);
     String name = friendlyName(ctx);
-    Key key =
-        (name == null ? keys.find(account, sid) : keys.rename(account, sid, name))
-            .orElseThrow(() -> notFound(ctx));
+    Key key = keys.update(account, sid, name, null).orElseThrow(() -> notFound(ctx));
     ctx.contentType(JSON).result(Json.write(render(key)));
   }
 
@@ -132,17 +130,10 @@ public final class KeyRoutes implements Routes {
     if (!Sids.isValid(AccountSid.PREFIX, raw)) {
       throw notFound(ctx);
     }
-    AccountSid target = AccountSid.of(raw);
-    AccountSid own = caller.account().sid();
-    if (target.equals(own)) {
-      return target;
-    }
-    boolean owned =
-        accounts.find(target).map(Account::ownerAccountSid).filter(own::equals).isPresent();
-    if (!owned) {
-      throw notFound(ctx);
-    }
-    return target;
+    return accounts
+        .visibleTo(caller.account(), AccountSid.of(raw))
+        .map(Account::sid)
+        .orElseThrow(() -> notFound(ctx));
   }
 
   private static KeySid keySid(Context ctx) {

@@ -25,7 +25,7 @@ public final class KeyService {
 
   private final KeyStore store;
   private final Clock clock;
-  private final List<Consumer<KeySid>> onDelete = new ArrayList<>();
+  private final List<Consumer<KeySid>> onChange = new ArrayList<>();
 
   /** A service over {@code store}, stamping times from {@code clock}. */
   public KeyService(KeyStore store, Clock clock) {
@@ -34,11 +34,11 @@ public final class KeyService {
   }
 
   /**
-   * Registers {@code listener} to run after a key is deleted on this node (e.g. to drop it from an
-   * authentication cache at once). Call while wiring, before serving.
+   * Registers {@code listener} to run after a key is changed or deleted on this node (e.g. to drop
+   * it from an authentication cache at once). Call while wiring, before serving.
    */
-  public void onDelete(Consumer<KeySid> listener) {
-    onDelete.add(listener);
+  public void onChange(Consumer<KeySid> listener) {
+    onChange.add(listener);
   }
 
   /** Creates a key of {@code type}; the returned key carries the only copy of the secret shown. */
@@ -70,12 +70,20 @@ public final class KeyService {
     return new KeyPage(hasNext ? rows.subList(0, pageSize) : rows, hasNext);
   }
 
-  /** Renames the key; empty when {@code account} has no such key. */
-  public Optional<Key> rename(AccountSid account, KeySid sid, String friendlyName) {
+  /**
+   * Changes the key's friendly name and policy, each unless {@code null}; empty when {@code
+   * account} has no such key. Callers check that a policy goes only to a restricted key.
+   */
+  public Optional<Key> update(AccountSid account, KeySid sid, String friendlyName, Policy policy) {
+    if (friendlyName == null && policy == null) {
+      return find(account, sid);
+    }
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-    if (!store.updateFriendlyName(account, sid, friendlyName, now)) {
+    if (!store.update(account, sid, friendlyName, policy, now)) {
       return Optional.empty();
     }
+    // A narrowed policy takes effect at once.
+    onChange.forEach(l -> l.accept(sid));
     return find(account, sid);
   }
 
@@ -83,7 +91,7 @@ public final class KeyService {
   public boolean delete(AccountSid account, KeySid sid) {
     boolean deleted = store.delete(account, sid);
     if (deleted) {
-      onDelete.forEach(l -> l.accept(sid));
+      onChange.forEach(l -> l.accept(sid));
     }
     return deleted;
   }

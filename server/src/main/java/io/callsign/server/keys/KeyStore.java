@@ -20,8 +20,11 @@ public interface KeyStore {
    */
   List<Key> list(AccountSid account, Key after, long offset, int limit);
 
-  /** Renames the key if it belongs to {@code account}; false when there is no such key. */
-  boolean updateFriendlyName(AccountSid account, KeySid sid, String friendlyName, Instant now);
+  /**
+   * Sets the friendly name and the policy, each unless {@code null}, if the key belongs to {@code
+   * account}; false when there is no such key.
+   */
+  boolean update(AccountSid account, KeySid sid, String friendlyName, Policy policy, Instant now);
 
   /** Deletes the key if it belongs to {@code account}; false when there is no such key. */
   boolean delete(AccountSid account, KeySid sid);

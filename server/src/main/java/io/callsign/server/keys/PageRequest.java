@@ -54,9 +54,10 @@ record PageRequest(int pageSize, long page, String token, KeySid after) {
     throw new ApiException(ApiError.invalidParameter(name));
   }
 
-  /** A page URI relative to the host, as v2010 envelopes carry it. */
+  /** The URI of a page: {@code base}, which may already have a query, and the paging parameters. */
   static String uri(String base, int pageSize, long page, String token) {
-    String uri = base + "?PageSize=" + pageSize + "&Page=" + page;
+    String uri =
+        base + (base.indexOf('?') < 0 ? '?' : '&') + "PageSize=" + pageSize + "&Page=" + page;
     // The token may be echoed from the request, so it is encoded rather than trusted.
     return token == null
         ? uri
