@@ -1,0 +1,3 @@
+-- The bare Javalin hello-world baseline.
+wrk.method = "GET"
+wrk.path = "/"
