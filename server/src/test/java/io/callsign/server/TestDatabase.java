@@ -1,7 +1,6 @@
 package io.callsign.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.callsign.server.config.DatabaseConfig;
 import io.callsign.server.config.ServerConfig;
@@ -21,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The databases the server tests run against: each test class is parameterized by this enum, so the
@@ -113,16 +111,7 @@ enum TestDatabase {
     }
 
     private TestPostgres cluster() {
-      return TestPostgres.get()
-          .orElseGet(
-              () -> {
-                String why = TestPostgres.unavailableReason();
-                if (TestPostgres.required()) {
-                  fail(why + " (" + TestPostgres.REQUIRE_ENV + "=1: PostgreSQL tests must run)");
-                }
-                Assumptions.abort("skipping the PostgreSQL variant: " + why);
-                return null;
-              });
+      return TestPostgres.orSkip(TestPostgres.get());
     }
   };
 

@@ -1,5 +1,7 @@
 package io.callsign.server;
 
+import static org.junit.jupiter.api.Assertions.fail;
+
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -16,14 +18,18 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A throwaway PostgreSQL cluster for the tests: {@code initdb} into a temp dir, {@code pg_ctl
  * start} on a free loopback port, one empty database handed out per caller, everything removed at
  * JVM exit. Started lazily, once per test JVM (about a second), so SQLite-only runs pay nothing.
  * Docker is not assumed: this uses the Debian {@code postgresql} package's binaries directly.
+ *
+ * <p>A test that stops and restarts PostgreSQL takes a cluster of its own ({@link
+ * #startIndependent()}), so that the shared one stays up for every other test.
  */
-final class TestPostgres {
+final class TestPostgres implements AutoCloseable {
   /** Set to 1 (as {@code .ci/run} does) to fail instead of skip when PostgreSQL is missing. */
   static final String REQUIRE_ENV = "CALLSIGN_REQUIRE_POSTGRES";
 
@@ -40,6 +46,7 @@ final class TestPostgres {
   private final int port;
   private final boolean asPostgresUser;
   private final AtomicInteger databases = new AtomicInteger();
+  private boolean removed;
 
   private TestPostgres(Path root, Path pgCtl, int port, boolean asPostgresUser) {
     this.root = root;
@@ -54,14 +61,43 @@ final class TestPostgres {
    */
   static synchronized Optional<TestPostgres> get() {
     if (instance == null && unavailable == null) {
-      Optional<Path> bin = findBinDir();
-      if (bin.isEmpty()) {
-        unavailable = "PostgreSQL (initdb, pg_ctl) not found on PATH or in /usr/lib/postgresql";
-      } else {
-        instance = start(bin.get());
-      }
+      instance = startNew().orElse(null);
     }
     return Optional.ofNullable(instance);
+  }
+
+  /**
+   * A running cluster of the caller's own, which it may stop and start; removed by {@link #close()}
+   * or at JVM exit. Empty (with {@link #unavailableReason()}) when there are no PostgreSQL
+   * binaries.
+   */
+  static synchronized Optional<TestPostgres> startIndependent() {
+    return startNew();
+  }
+
+  private static Optional<TestPostgres> startNew() {
+    Optional<Path> bin = findBinDir();
+    if (bin.isEmpty()) {
+      unavailable = "PostgreSQL (initdb, pg_ctl) not found on PATH or in /usr/lib/postgresql";
+      return Optional.empty();
+    }
+    return Optional.of(start(bin.get()));
+  }
+
+  /**
+   * The cluster in {@code pg}, or else the calling test is skipped for want of PostgreSQL (failed
+   * when {@link #REQUIRE_ENV} is 1).
+   */
+  static TestPostgres orSkip(Optional<TestPostgres> pg) {
+    return pg.orElseGet(
+        () -> {
+          String why = unavailableReason();
+          if (required()) {
+            fail(why + " (" + REQUIRE_ENV + "=1: PostgreSQL tests must run)");
+          }
+          Assumptions.abort("skipping the PostgreSQL variant: " + why);
+          return null;
+        });
   }
 
   /** Why {@link #get()} is empty, with how to fix it. */
@@ -144,25 +180,44 @@ final class TestPostgres {
           "--encoding=UTF8",
           "--locale=C.UTF-8",
           "--no-sync");
-      // fsync=off: the cluster is thrown away, durability would only cost time.
-      pg.run(
-          pg.pgCtl.toString(),
-          "-D",
-          data.toString(),
-          "-l",
-          dir.resolve("postgres.log").toString(),
-          "-o",
-          "-p " + pg.port + " -c listen_addresses=127.0.0.1 -k " + dir + " -c fsync=off",
-          "-w",
-          "start");
-      Runtime.getRuntime().addShutdownHook(new Thread(pg::stop, "test-postgres-stop"));
+      pg.startServer();
+      Runtime.getRuntime().addShutdownHook(new Thread(pg::close, "test-postgres-stop"));
       return pg;
     } catch (IOException e) {
       throw new IllegalStateException("cannot start the test PostgreSQL cluster", e);
     }
   }
 
-  private void stop() {
+  /** {@code pg_ctl start}, waiting until the server accepts connections, on the same port. */
+  void startServer() throws IOException {
+    // fsync=off: the cluster is thrown away, durability would only cost time.
+    run(
+        pgCtl.toString(),
+        "-D",
+        root.resolve("data").toString(),
+        "-l",
+        root.resolve("postgres.log").toString(),
+        "-o",
+        "-p " + port + " -c listen_addresses=127.0.0.1 -k " + root + " -c fsync=off",
+        "-w",
+        "start");
+  }
+
+  /**
+   * {@code pg_ctl stop -m fast}, waiting until the server is down: open sessions are terminated, as
+   * when an operator stops the database.
+   */
+  void stopServer() throws IOException {
+    run(pgCtl.toString(), "-D", root.resolve("data").toString(), "-m", "fast", "-w", "stop");
+  }
+
+  /** Stops the server and removes the cluster's files. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (removed) {
+      return;
+    }
+    removed = true;
     try {
       run(pgCtl.toString(), "-D", root.resolve("data").toString(), "-m", "immediate", "stop");
     } catch (IOException | RuntimeException e) {

@@ -1,15 +1,14 @@
 package io.callsign.server.accounts;
 
+import static io.callsign.server.store.StoreUnavailableException.guard;
+
 import io.callsign.server.crypto.SecretBox;
-import io.callsign.server.store.StoreUnavailableException;
 import io.callsign.tokens.sid.AccountSid;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
-import org.jdbi.v3.core.ConnectionException;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Query;
 
@@ -224,14 +223,5 @@ public final class JdbiAccountStore implements AccountStore {
         Instant.ofEpochMilli(rs.getLong("date_updated")),
         secondary == null ? null : box.decrypt(secondary, sid + SECONDARY_AD),
         secondary == null ? null : Instant.ofEpochMilli(secondaryCreated));
-  }
-
-  // A pool that cannot hand out a connection means "try again later", not "internal error".
-  private static <T> T guard(Supplier<T> call) {
-    try {
-      return call.get();
-    } catch (ConnectionException e) {
-      throw new StoreUnavailableException(e);
-    }
   }
 }

@@ -1,6 +1,6 @@
 package io.callsign.server.http;
 
-import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.callsign.server.accounts.Account;
 import io.callsign.server.accounts.AccountService;
@@ -14,6 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
 
 /**
  * HTTP Basic authentication of REST calls with {@code AC...:authToken} or {@code SK...:secret}.
@@ -26,10 +30,19 @@ public final class Authenticator {
   private static final byte[] DUMMY =
       "00000000000000000000000000000000".getBytes(StandardCharsets.UTF_8);
 
+  // Loads run here, outside the caches' locks: concurrent requests for one SID then wait for the
+  // same load and share its outcome, a failure included. Loading under the lock, they would each
+  // wait for an unavailable database in turn (n requests, n connection timeouts), and on JDK 21 pin
+  // their carrier threads meanwhile.
+  private static final ExecutorService LOADS = Executors.newVirtualThreadPerTaskExecutor();
+
   private final AccountService accounts;
   private final KeyService keys;
-  private final Cache<AccountSid, Optional<Account>> accountCache = newCache();
-  private final Cache<KeySid, Optional<Key>> keyCache = newCache();
+  private final AsyncCache<AccountSid, Loaded<Optional<Account>>> accountCache = newCache();
+  private final AsyncCache<KeySid, Loaded<Optional<Key>>> keyCache = newCache();
+
+  /** A load's outcome: the value, or why it could not be read (e.g. database unavailable). */
+  private record Loaded<V>(V value, RuntimeException failure) {}
 
   /** Authenticates against {@code accounts} and {@code keys}. */
   public Authenticator(AccountService accounts, KeyService keys) {
@@ -37,11 +50,33 @@ public final class Authenticator {
     this.keys = keys;
   }
 
-  private static <K, V> Cache<K, V> newCache() {
+  private static <K, V> AsyncCache<K, V> newCache() {
     return Caffeine.newBuilder()
         .maximumSize(10_000)
         .expireAfterWrite(Duration.ofSeconds(1))
-        .build();
+        .executor(LOADS)
+        .buildAsync();
+  }
+
+  private static <K, V> V get(AsyncCache<K, Loaded<V>> cache, K key, Function<K, V> load) {
+    CompletableFuture<Loaded<V>> pending =
+        cache.get(
+            key,
+            k -> {
+              try {
+                return new Loaded<>(load.apply(k), null);
+              } catch (RuntimeException e) {
+                // Rather than a failed future, which Caffeine would log with its stack trace.
+                return new Loaded<>(null, e);
+              }
+            });
+    Loaded<V> loaded = pending.join();
+    if (loaded.failure() != null) {
+      // Not cached: the requests that shared this load fail alike, the next one tries again.
+      cache.asMap().remove(key, pending);
+      throw loaded.failure();
+    }
+    return loaded.value();
   }
 
   /**
@@ -58,7 +93,7 @@ public final class Authenticator {
     String user = creds.username();
     byte[] given = creds.password().getBytes(StandardCharsets.UTF_8);
     if (Sids.isValid(KeySid.PREFIX, user)) {
-      Optional<Key> key = keyCache.get(KeySid.of(user), keys::find);
+      Optional<Key> key = get(keyCache, KeySid.of(user), keys::find);
       check(given, key.map(Key::secret));
       Key k = key.orElseThrow();
       return new Principal(
@@ -66,7 +101,7 @@ public final class Authenticator {
     }
     Optional<Account> account =
         Sids.isValid(AccountSid.PREFIX, user)
-            ? accountCache.get(AccountSid.of(user), accounts::find)
+            ? get(accountCache, AccountSid.of(user), accounts::find)
             : Optional.empty();
     // Until promotion the secondary auth token works as well as the primary one. Both are always
     // compared, so the time taken does not tell which one matched.
@@ -99,8 +134,7 @@ public final class Authenticator {
   // Called only once the secret is proven, so that status is never revealed to a guesser.
   private Account activeAccount(AccountSid sid) {
     Account account =
-        accountCache
-            .get(sid, accounts::find)
+        get(accountCache, sid, accounts::find)
             .orElseThrow(() -> new ApiException(ApiError.authenticate()));
     if (!isActive(account)) {
       throw new ApiException(ApiError.accountNotActive());
@@ -117,19 +151,18 @@ public final class Authenticator {
       return false;
     }
     return account.isMain()
-        || accountCache
-            .get(account.ownerAccountSid(), accounts::find)
+        || get(accountCache, account.ownerAccountSid(), accounts::find)
             .map(owner -> owner.status() == AccountStatus.ACTIVE)
             .orElse(false);
   }
 
   /** Forgets the cached entry of {@code sid}; call after changing that account. */
   public void invalidate(AccountSid sid) {
-    accountCache.invalidate(sid);
+    accountCache.synchronous().invalidate(sid);
   }
 
   /** Forgets the cached entry of {@code sid}; call after changing or deleting that key. */
   public void invalidate(KeySid sid) {
-    keyCache.invalidate(sid);
+    keyCache.synchronous().invalidate(sid);
   }
 }

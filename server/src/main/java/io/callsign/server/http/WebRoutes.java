@@ -4,7 +4,14 @@ import io.callsign.server.store.StoreUnavailableException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +39,15 @@ public final class WebRoutes {
               cfg.startup.showOldJavalinVersionWarning = false;
               // A known path with the wrong method is 405/20004, not "not found".
               cfg.http.prefer405over404 = true;
-              // Let in-flight requests finish on stop (SIGTERM) for up to 10 s.
-              cfg.jetty.modifyServer(server -> server.setStopTimeout(10_000));
+              // On stop (SIGTERM) the port closes at once and in-flight requests get up to 10 s to
+              // finish: Jetty waits for its Graceful components. In Jetty 12.1 the connector
+              // happens to wait for its open connections, but the GracefulHandler is the
+              // documented way: it counts requests, whatever the connector or protocol.
+              cfg.jetty.modifyServer(
+                  server -> {
+                    server.setStopTimeout(10_000);
+                    server.insertHandler(new DrainingHandler());
+                  });
               features.forEach(f -> f.addTo(cfg.routes));
               cfg.routes.exception(ApiException.class, (e, ctx) -> render(ctx, e.error()));
               cfg.routes.exception(
@@ -69,7 +83,30 @@ public final class WebRoutes {
     if (error.httpStatus() == 401) {
       ctx.header("WWW-Authenticate", "Basic realm=\"Twilio API\"");
     }
-    ctx.contentType(JSON).result(Json.write(Json.errorBody(error)));
+    ctx.contentType(JSON).result(errorJson(error));
+  }
+
+  private static String errorJson(ApiError error) {
+    return Json.write(Json.errorBody(error));
+  }
+
+  /**
+   * Jetty's request-counting drain. A request arriving on a kept-alive connection while stopping
+   * gets the Twilio 503 body (and {@code Connection: close}) rather than Jetty's HTML error page;
+   * only one racing the very start of the stop can still get Jetty's.
+   */
+  private static final class DrainingHandler extends GracefulHandler {
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      if (!isShutdown()) {
+        return super.handle(request, response, callback);
+      }
+      response.setStatus(503);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, JSON);
+      byte[] body = errorJson(ApiError.serviceUnavailable()).getBytes(StandardCharsets.UTF_8);
+      response.write(true, ByteBuffer.wrap(body), callback);
+      return true;
+    }
   }
 
   /** Starts serving; returns the bound port. */
@@ -78,7 +115,10 @@ public final class WebRoutes {
     return app.port();
   }
 
-  /** Stops accepting connections and lets in-flight requests finish. */
+  /**
+   * Stops accepting connections and returns once the in-flight requests have finished (at most 10
+   * s).
+   */
   public void stop() {
     app.stop();
   }

@@ -1,7 +1,8 @@
 package io.callsign.server.keys;
 
+import static io.callsign.server.store.StoreUnavailableException.guard;
+
 import io.callsign.server.crypto.SecretBox;
-import io.callsign.server.store.StoreUnavailableException;
 import io.callsign.tokens.sid.AccountSid;
 import io.callsign.tokens.sid.KeySid;
 import java.sql.ResultSet;
@@ -9,8 +10,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
-import org.jdbi.v3.core.ConnectionException;
 import org.jdbi.v3.core.Jdbi;
 
 /** {@link KeyStore} on JDBI; the secret is sealed by a {@link SecretBox} with the key SID. */
@@ -147,14 +146,5 @@ public final class JdbiKeyStore implements KeyStore {
 
   private static Policy policy(String json) {
     return json == null ? null : Policy.parse(json);
-  }
-
-  // A pool that cannot hand out a connection means "try again later", not "internal error".
-  private static <T> T guard(Supplier<T> call) {
-    try {
-      return call.get();
-    } catch (ConnectionException e) {
-      throw new StoreUnavailableException(e);
-    }
   }
 }
