@@ -17,6 +17,7 @@ import io.callsign.server.keys.JdbiKeyStore;
 import io.callsign.server.keys.Key;
 import io.callsign.server.keys.KeyService;
 import io.callsign.server.keys.KeyType;
+import io.callsign.server.keys.Policy;
 import io.callsign.server.store.Database;
 import io.callsign.tokens.sid.AccountSid;
 import java.net.URI;
@@ -91,7 +92,13 @@ class AuthTokensTest {
     SecretBox box = SecretBox.open(null, dir);
     try (Database database = db.open(dir)) {
       return new KeyService(new JdbiKeyStore(database.jdbi(), box), Clock.systemUTC())
-          .create(AccountSid.of(SID), "k", type, type == KeyType.RESTRICTED ? "{}" : null);
+          .create(
+              AccountSid.of(SID),
+              "k",
+              type,
+              type == KeyType.RESTRICTED
+                  ? new Policy(List.of("/twilio/accounts/accounts/read"))
+                  : null);
     }
   }
 

@@ -16,6 +16,7 @@ import io.callsign.server.crypto.SecretBox;
 import io.callsign.server.keys.JdbiKeyStore;
 import io.callsign.server.keys.KeyService;
 import io.callsign.server.keys.KeyType;
+import io.callsign.server.keys.Policy;
 import io.callsign.server.store.Database;
 import io.callsign.tokens.sid.AccountSid;
 import java.net.http.HttpResponse;
@@ -166,7 +167,11 @@ class KeyAuthenticationTest {
     var restricted =
         withStores(
             (accounts, keys) ->
-                keys.create(AccountSid.of(SID), "r", KeyType.RESTRICTED, "{\"allow\":[]}"));
+                keys.create(
+                    AccountSid.of(SID),
+                    "r",
+                    KeyType.RESTRICTED,
+                    new Policy(List.of("/twilio/accounts/accounts/read"))));
 
     assertThatThrownBy(
             () ->
