@@ -1,5 +1,7 @@
 package io.callsign.server;
 
+import io.callsign.server.accesstokens.AccessTokenRoutes;
+import io.callsign.server.accesstokens.AccessTokenService;
 import io.callsign.server.accounts.AccountRoutes;
 import io.callsign.server.accounts.AccountService;
 import io.callsign.server.accounts.AuthTokenRoutes;
@@ -8,6 +10,7 @@ import io.callsign.server.config.ServerConfig;
 import io.callsign.server.crypto.SecretBox;
 import io.callsign.server.crypto.SecretFiles;
 import io.callsign.server.http.Authenticator;
+import io.callsign.server.http.CredentialCache;
 import io.callsign.server.http.HealthRoutes;
 import io.callsign.server.http.WebRoutes;
 import io.callsign.server.keys.IamKeyRoutes;
@@ -55,11 +58,15 @@ public final class CallsignServer implements AutoCloseable {
         bootstrap =
             accounts.bootstrap(config.rootAccountSid(), config.rootAuthToken(), config.dataDir());
         KeyService keys = new KeyService(new JdbiKeyStore(database.jdbi(), box), Clock.systemUTC());
-        Authenticator authenticator = new Authenticator(accounts, keys);
-        // A deleted or changed key takes effect on this node at once, not after the cache expiry.
-        keys.onChange(authenticator::invalidate);
+        // One cache of accounts and keys for authentication and token introspection alike.
+        CredentialCache credentials = new CredentialCache(accounts, keys);
+        // A deleted or changed key takes effect (on authentication and on its tokens) on this
+        // node at once, not after the cache expiry.
+        keys.onChange(credentials::invalidate);
         // So does a replaced auth token or a suspended account.
-        accounts.onChange(authenticator::invalidate);
+        accounts.onChange(credentials::invalidate);
+        Authenticator authenticator = new Authenticator(credentials);
+        AccessTokenService accessTokens = new AccessTokenService(credentials, Clock.systemUTC());
         web =
             new WebRoutes(
                 config.host(),
@@ -69,7 +76,8 @@ public final class CallsignServer implements AutoCloseable {
                     new AccountRoutes(authenticator, accounts, Clock.systemUTC()),
                     new AuthTokenRoutes(authenticator, accounts),
                     new KeyRoutes(authenticator, accounts, keys),
-                    new IamKeyRoutes(authenticator, accounts, keys)));
+                    new IamKeyRoutes(authenticator, accounts, keys),
+                    new AccessTokenRoutes(authenticator, accessTokens)));
       } catch (RuntimeException | IOException e) {
         database.close();
         throw e;

@@ -26,6 +26,24 @@ public record ApiError(int code, int httpStatus, String message) {
     return new ApiError(70051, 403, "Authorization Failed");
   }
 
+  /** 403/70051 with the reason, for a credential that may call but not with these parameters. */
+  public static ApiError authorizationFailed(String why) {
+    return new ApiError(70051, 403, "Authorization Failed: " + why);
+  }
+
+  /** 400/20001 for a body that cannot be read at all (malformed JSON, not an object). */
+  public static ApiError invalidBody(String why) {
+    return new ApiError(20001, 400, "Invalid request body: " + why);
+  }
+
+  /**
+   * 415/20415 for a body in a content type the endpoint does not read; {@code accepted} lists those
+   * it does.
+   */
+  public static ApiError unsupportedMediaType(String accepted) {
+    return ofStatus(415, "Unsupported Content-Type: send " + accepted);
+  }
+
   /**
    * 400/20002 for a FriendlyName that is too long. Twilio's error dictionary lists 20002 as
    * "Invalid FriendlyName"; twilio-wire.md does not cover it.
