@@ -3,7 +3,13 @@ package io.callsign.cli;
 import io.callsign.server.CallsignServer;
 import io.callsign.server.config.DatabaseConfig;
 import io.callsign.server.config.ServerConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -62,6 +68,14 @@ final class ServeCommand implements Callable<Integer> {
       description = "Database password (default: env CALLSIGN_DATABASE_PASSWORD, preferred).")
   String databasePassword;
 
+  @Option(
+      names = "--check",
+      description = {
+        "Start, check that the service is ready (database reachable, migrations applied), then"
+            + " stop: exit 0 when ready, 1 otherwise. Nothing is left running."
+      })
+  boolean check;
+
   /** The configuration these options and {@code env} describe. */
   ServerConfig config(Map<String, String> env) {
     if (databaseUrl == null && (databaseUser != null || databasePassword != null)) {
@@ -99,6 +113,12 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     CallsignServer server = start(System.getenv());
+    if (check) {
+      boolean ready = answersReady(server.port());
+      server.stop();
+      LOG.info(ready ? "Check passed: ready" : "Check failed: the database is not ready");
+      return ready ? 0 : 1;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -111,6 +131,24 @@ final class ServeCommand implements Callable<Integer> {
                 "callsign-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  // Asks the running server itself, so that the check covers the listener and request handling
+  // as well as the database.
+  private boolean answersReady(int boundPort) throws InterruptedException {
+    String local = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : hostForUrl(host);
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      HttpResponse<Void> res =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://" + local + ":" + boundPort + "/readyz"))
+                  .timeout(Duration.ofSeconds(10))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+      return res.statusCode() == 200;
+    } catch (IOException e) {
+      LOG.warn("Check: cannot reach the server on port {}: {}", boundPort, e.getMessage());
+      return false;
+    }
   }
 
   private static String hostForUrl(String host) {

@@ -59,6 +59,34 @@ class ServeCommandTest {
   }
 
   @Test
+  void serveCheckWhenDatabaseReadyThenExits0AndLeavesNothingRunning() throws Exception {
+    CliRun run = CliRun.of("serve", "--check", "--port", "0", "--data", dir.toString());
+
+    assertThat(run.status()).as(run.err()).isZero();
+    assertThat(dir.resolve("credentials.env")).exists();
+    // The port was released: the same directory serves again at once.
+    CliRun again = CliRun.of("serve", "--check", "--port", "0", "--data", dir.toString());
+    assertThat(again.status()).isZero();
+  }
+
+  @Test
+  void serveCheckWhenDatabaseUnreachableThenExits1() {
+    // Nothing listens on port 1; the pool gives up after its connection timeout.
+    CliRun run =
+        CliRun.of(
+            "serve",
+            "--check",
+            "--port",
+            "0",
+            "--data",
+            dir.toString(),
+            "--database-url",
+            "jdbc:postgresql://127.0.0.1:1/callsign");
+
+    assertThat(run.status()).isEqualTo(1);
+  }
+
+  @Test
   void serveWhenDatabaseUrlNotPostgresqlThenUsageError() {
     CliRun run = CliRun.of("serve", "--data", dir.toString(), "--database-url", "jdbc:mysql://x/y");
     assertThat(run.status()).isEqualTo(2);

@@ -75,7 +75,7 @@ public final class CallsignServer implements AutoCloseable {
                     new HealthRoutes(database::isReady),
                     new AccountRoutes(authenticator, accounts, Clock.systemUTC()),
                     new AuthTokenRoutes(authenticator, accounts),
-                    new KeyRoutes(authenticator, accounts, keys),
+                    new KeyRoutes(authenticator, accounts, keys, credentials),
                     new IamKeyRoutes(authenticator, accounts, keys),
                     new AccessTokenRoutes(authenticator, accessTokens)));
       } catch (RuntimeException | IOException e) {
@@ -92,6 +92,11 @@ public final class CallsignServer implements AutoCloseable {
   public int start() {
     port = web.start();
     return port;
+  }
+
+  /** Whether the database answers and the migrations have run (what {@code /readyz} reports). */
+  public boolean isReady() {
+    return database.isReady();
   }
 
   /** The bound port once started, else -1. */

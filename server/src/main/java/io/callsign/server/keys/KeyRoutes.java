@@ -5,6 +5,7 @@ import io.callsign.server.accounts.AccountService;
 import io.callsign.server.http.ApiError;
 import io.callsign.server.http.ApiException;
 import io.callsign.server.http.Authenticator;
+import io.callsign.server.http.CredentialCache;
 import io.callsign.server.http.Json;
 import io.callsign.server.http.Permission;
 import io.callsign.server.http.Principal;
@@ -31,12 +32,21 @@ public final class KeyRoutes implements Routes {
   private final Authenticator authenticator;
   private final AccountService accounts;
   private final KeyService keys;
+  private final CredentialCache credentials;
 
-  /** Routes authenticating with {@code authenticator} and acting through {@code keys}. */
-  public KeyRoutes(Authenticator authenticator, AccountService accounts, KeyService keys) {
+  /**
+   * Routes authenticating with {@code authenticator}, acting through {@code keys}, and reading
+   * single keys through {@code credentials}.
+   */
+  public KeyRoutes(
+      Authenticator authenticator,
+      AccountService accounts,
+      KeyService keys,
+      CredentialCache credentials) {
     this.authenticator = authenticator;
     this.accounts = accounts;
     this.keys = keys;
+    this.credentials = credentials;
   }
 
   @Override
@@ -98,7 +108,13 @@ public final class KeyRoutes implements Routes {
 
   private void fetch(Context ctx) {
     AccountSid account = authorize(ctx);
-    Key key = keys.find(account, keySid(ctx)).orElseThrow(() -> notFound(ctx));
+    // From the authentication cache: fetching a key is as hot as using it (changes made on this
+    // node show at once, those of other nodes within the cache's second).
+    Key key =
+        credentials
+            .key(keySid(ctx))
+            .filter(k -> k.accountSid().equals(account))
+            .orElseThrow(() -> notFound(ctx));
     ctx.contentType(JSON).result(Json.write(render(key)));
   }
 
