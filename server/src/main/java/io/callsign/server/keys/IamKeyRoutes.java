@@ -29,7 +29,6 @@ public final class IamKeyRoutes implements Routes {
   private static final String ONE = LIST + "/{sid}";
   private static final String JSON = "application/json";
   private static final String ACCOUNT_SID = "AccountSid";
-  private static final String FRIENDLY_NAME = "FriendlyName";
   private static final String KEY_TYPE = "KeyType";
   private static final String POLICY = "Policy";
   // What a key may be used for, as Twilio's list items report it.
@@ -59,7 +58,7 @@ public final class IamKeyRoutes implements Routes {
   private void create(Context ctx) {
     Principal caller = manager(ctx);
     AccountSid account = account(caller, ctx.formParam(ACCOUNT_SID));
-    String name = friendlyName(ctx);
+    String name = KeyRoutes.friendlyName(ctx);
     KeyType type = keyType(ctx.formParam(KEY_TYPE));
     String policyParam = ctx.formParam(POLICY);
     Policy policy = policyParam == null ? null : Policy.parse(policyParam);
@@ -120,7 +119,7 @@ public final class IamKeyRoutes implements Routes {
 
   private void update(Context ctx) {
     Key key = visibleKey(ctx, manager(ctx));
-    String name = friendlyName(ctx);
+    String name = KeyRoutes.friendlyName(ctx);
     String policyParam = ctx.formParam(POLICY);
     Policy policy = policyParam == null ? null : Policy.parse(policyParam);
     if (policy != null && key.type() != KeyType.RESTRICTED) {
@@ -184,14 +183,6 @@ public final class IamKeyRoutes implements Routes {
     }
     throw new ApiException(
         ApiError.invalidParameter(KEY_TYPE, "one of standard, main, restricted"));
-  }
-
-  private static String friendlyName(Context ctx) {
-    String name = ctx.formParam(FRIENDLY_NAME);
-    if (name != null && name.length() > KeyService.MAX_FRIENDLY_NAME) {
-      throw new ApiException(ApiError.invalidFriendlyName());
-    }
-    return name;
   }
 
   // v1 envelopes carry absolute URLs that the SDKs request as given (twilio-wire.md 2.2), so they

@@ -162,7 +162,8 @@ public final class KeyRoutes implements Routes {
     return KeySid.of(sid);
   }
 
-  private static String friendlyName(Context ctx) {
+  /** The {@code FriendlyName} form field, at most 64 characters (else 400/20002), or null. */
+  static String friendlyName(Context ctx) {
     String name = ctx.formParam(FRIENDLY_NAME);
     if (name != null && name.length() > KeyService.MAX_FRIENDLY_NAME) {
       throw new ApiException(ApiError.invalidFriendlyName());
