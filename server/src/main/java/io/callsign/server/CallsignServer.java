@@ -9,6 +9,10 @@ import io.callsign.server.accounts.JdbiAccountStore;
 import io.callsign.server.config.ServerConfig;
 import io.callsign.server.crypto.SecretBox;
 import io.callsign.server.crypto.SecretFiles;
+import io.callsign.server.flex.FlexInstance;
+import io.callsign.server.flex.FlexRoutes;
+import io.callsign.server.flex.FlexService;
+import io.callsign.server.flex.JdbiFlexStore;
 import io.callsign.server.http.Authenticator;
 import io.callsign.server.http.CredentialCache;
 import io.callsign.server.http.HealthRoutes;
@@ -30,6 +34,9 @@ import java.util.List;
  * migrations, root account); {@link #start()} opens the port.
  */
 public final class CallsignServer implements AutoCloseable {
+  /** The line of credentials.env that names the root account's Flex instance. */
+  public static final String FLEX_INSTANCE_VAR = "FLEX_INSTANCE_SID";
+
   private final Database database;
   private final AccountService.Bootstrap bootstrap;
   private final WebRoutes web;
@@ -53,10 +60,24 @@ public final class CallsignServer implements AutoCloseable {
               : Database.postgresql(config.database());
       try {
         database.migrate();
+        JdbiFlexStore flexStore = new JdbiFlexStore(database.jdbi(), box);
+        // Every account gets its Flex instance in the transaction that creates it.
         AccountService accounts =
-            new AccountService(new JdbiAccountStore(database.jdbi(), box), Clock.systemUTC());
+            new AccountService(
+                new JdbiAccountStore(
+                    database.jdbi(),
+                    box,
+                    (h, account) ->
+                        flexStore.insertInstanceFor(h, account.sid(), account.dateCreated())),
+                Clock.systemUTC());
         bootstrap =
             accounts.bootstrap(config.rootAccountSid(), config.rootAuthToken(), config.dataDir());
+        FlexService flex = new FlexService(flexStore, Clock.systemUTC());
+        // Accounts created before Flex existed get theirs now.
+        flex.createMissingInstances();
+        FlexInstance rootInstance = flex.instanceOf(bootstrap.root().sid()).orElseThrow();
+        AccountService.recordInCredentialsFile(
+            bootstrap, FLEX_INSTANCE_VAR, rootInstance.sid().value());
         KeyService keys = new KeyService(new JdbiKeyStore(database.jdbi(), box), Clock.systemUTC());
         // One cache of accounts and keys for authentication and token introspection alike.
         CredentialCache credentials = new CredentialCache(accounts, keys);
@@ -77,7 +98,8 @@ public final class CallsignServer implements AutoCloseable {
                     new AuthTokenRoutes(authenticator, accounts),
                     new KeyRoutes(authenticator, accounts, keys, credentials),
                     new IamKeyRoutes(authenticator, accounts, keys),
-                    new AccessTokenRoutes(authenticator, accessTokens)));
+                    new AccessTokenRoutes(authenticator, accessTokens),
+                    new FlexRoutes(authenticator, accounts, flex)));
       } catch (RuntimeException | IOException e) {
         database.close();
         throw e;

@@ -218,6 +218,27 @@ public final class AccountService {
     return new Bootstrap(root, true, written);
   }
 
+  /**
+   * Sets {@code name=value} in the credentials file that {@code bootstrap} wrote or found
+   * (replacing an earlier value, appending otherwise), e.g. the root account's Flex instance. Does
+   * nothing when the credentials came from the environment or the line is already there.
+   */
+  public static void recordInCredentialsFile(Bootstrap bootstrap, String name, String value)
+      throws IOException {
+    Path file = bootstrap.credentialsFile();
+    if (file == null || !Files.exists(file)) {
+      return;
+    }
+    String line = name + "=" + value;
+    List<String> lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
+    if (lines.contains(line)) {
+      return;
+    }
+    lines.removeIf(l -> l.startsWith(name + "="));
+    lines.add(line);
+    SecretFiles.writeOwnerOnly(file, String.join("\n", lines) + "\n");
+  }
+
   private static void checkMatches(RootCredentials given, Account root) {
     if (!given.sid().equals(root.sid())) {
       throw new IllegalArgumentException(

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Query;
 
@@ -25,11 +26,28 @@ public final class JdbiAccountStore implements AccountStore {
 
   private final Jdbi jdbi;
   private final SecretBox box;
+  private final Companion companion;
+
+  /**
+   * What another feature stores with every new account, in the transaction that inserts it (the
+   * account's Flex instance), so that an account never exists without it.
+   */
+  @FunctionalInterface
+  public interface Companion {
+    /** Inserts what belongs to the new {@code account} through {@code h}. */
+    void created(Handle h, Account account);
+  }
 
   /** A store over {@code jdbi}, sealing secrets with {@code box}. */
   public JdbiAccountStore(Jdbi jdbi, SecretBox box) {
+    this(jdbi, box, (h, a) -> {});
+  }
+
+  /** A store over {@code jdbi}, sealing secrets with {@code box}, creating {@code companion}. */
+  public JdbiAccountStore(Jdbi jdbi, SecretBox box, Companion companion) {
     this.jdbi = jdbi;
     this.box = box;
+    this.companion = companion;
   }
 
   @Override
@@ -42,28 +60,31 @@ public final class JdbiAccountStore implements AccountStore {
             : box.encrypt(a.secondaryAuthToken(), sid + SECONDARY_AD);
     guard(
         () ->
-            jdbi.withHandle(
-                h ->
-                    h.createUpdate(
-                            "INSERT INTO accounts ("
-                                + COLUMNS
-                                + ") VALUES (:sid, :owner, :name, :status, :type, :token,"
-                                + " :created, :updated, :secondary, :secondaryCreated)")
-                        .bind("sid", sid)
-                        .bind("owner", a.ownerAccountSid().value())
-                        .bind("name", a.friendlyName())
-                        .bind("status", a.status().wire())
-                        .bind("type", a.type())
-                        .bind("token", sealed)
-                        .bind("created", a.dateCreated().toEpochMilli())
-                        .bind("updated", a.dateUpdated().toEpochMilli())
-                        .bind("secondary", secondary)
-                        .bind(
-                            "secondaryCreated",
-                            a.secondaryDateCreated() == null
-                                ? null
-                                : a.secondaryDateCreated().toEpochMilli())
-                        .execute()));
+            jdbi.inTransaction(
+                h -> {
+                  h.createUpdate(
+                          "INSERT INTO accounts ("
+                              + COLUMNS
+                              + ") VALUES (:sid, :owner, :name, :status, :type, :token,"
+                              + " :created, :updated, :secondary, :secondaryCreated)")
+                      .bind("sid", sid)
+                      .bind("owner", a.ownerAccountSid().value())
+                      .bind("name", a.friendlyName())
+                      .bind("status", a.status().wire())
+                      .bind("type", a.type())
+                      .bind("token", sealed)
+                      .bind("created", a.dateCreated().toEpochMilli())
+                      .bind("updated", a.dateUpdated().toEpochMilli())
+                      .bind("secondary", secondary)
+                      .bind(
+                          "secondaryCreated",
+                          a.secondaryDateCreated() == null
+                              ? null
+                              : a.secondaryDateCreated().toEpochMilli())
+                      .execute();
+                  companion.created(h, a);
+                  return null;
+                }));
   }
 
   @Override

@@ -13,7 +13,15 @@ public enum Permission {
   /** Minting Access Tokens: a restricted key never may (twilio-wire.md 2.1). */
   ACCESS_TOKENS_CREATE(null),
   /** Introspecting Access Tokens. */
-  ACCESS_TOKENS_INTROSPECT("/twilio/iam/access-tokens/introspect");
+  ACCESS_TOKENS_INTROSPECT("/twilio/iam/access-tokens/introspect"),
+  /** Reading Flex instances, users and roles. */
+  FLEX_USERS_READ("/twilio/flex/users/read"),
+  /** Provisioning, changing and deprovisioning Flex users and roles, and setting passwords. */
+  FLEX_USERS_MANAGE("/twilio/flex/users/manage"),
+  /** Minting Flex tokens for users. */
+  FLEX_TOKENS_CREATE("/twilio/flex/tokens/create"),
+  /** Validating and revoking Flex tokens. */
+  FLEX_TOKENS_VALIDATE("/twilio/flex/tokens/validate");
 
   private final String policyName;
 

@@ -4,6 +4,7 @@ import io.callsign.server.store.StoreUnavailableException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -121,5 +122,15 @@ public final class WebRoutes {
    */
   public void stop() {
     app.stop();
+  }
+
+  /**
+   * The scheme and authority the client used, e.g. {@code http://127.0.0.1:8080}. v1 envelopes
+   * carry absolute URLs that the SDKs request as given (twilio-wire.md 2.2), so they point back at
+   * the host the client used.
+   */
+  public static String origin(Context ctx) {
+    URI url = URI.create(ctx.url());
+    return url.getScheme() + "://" + url.getRawAuthority();
   }
 }

@@ -10,12 +10,12 @@ import io.callsign.server.http.Permission;
 import io.callsign.server.http.Principal;
 import io.callsign.server.http.Rfc2822;
 import io.callsign.server.http.Routes;
+import io.callsign.server.http.WebRoutes;
 import io.callsign.tokens.sid.AccountSid;
 import io.callsign.tokens.sid.KeySid;
 import io.callsign.tokens.sid.Sids;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
-import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,7 +81,7 @@ public final class IamKeyRoutes implements Routes {
     PageRequest req = PageRequest.parse(ctx::queryParam);
     KeyPage page = keys.page(account, req.after(), req.page(), req.pageSize());
     List<Key> items = page.keys();
-    String base = origin(ctx) + LIST + "?" + ACCOUNT_SID + "=" + account.value();
+    String base = WebRoutes.origin(ctx) + LIST + "?" + ACCOUNT_SID + "=" + account.value();
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("page", req.page());
     meta.put("page_size", req.pageSize());
@@ -183,13 +183,6 @@ public final class IamKeyRoutes implements Routes {
     }
     throw new ApiException(
         ApiError.invalidParameter(KEY_TYPE, "one of standard, main, restricted"));
-  }
-
-  // v1 envelopes carry absolute URLs that the SDKs request as given (twilio-wire.md 2.2), so they
-  // point back at the host the client used.
-  private static String origin(Context ctx) {
-    URI url = URI.create(ctx.url());
-    return url.getScheme() + "://" + url.getRawAuthority();
   }
 
   private static ApiException notFound(Context ctx) {
