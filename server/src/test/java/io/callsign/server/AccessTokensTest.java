@@ -9,8 +9,6 @@ import com.twilio.http.TwilioRestClient;
 import com.twilio.rest.api.v2010.Account;
 import com.twilio.rest.api.v2010.account.Key;
 import com.twilio.rest.api.v2010.account.NewKey;
-import io.callsign.server.accounts.AccountStatus;
-import io.callsign.server.accounts.JdbiAccountStore;
 import io.callsign.server.crypto.SecretBox;
 import io.callsign.server.keys.JdbiKeyStore;
 import io.callsign.server.keys.KeyService;
@@ -38,7 +36,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -201,27 +198,6 @@ class AccessTokensTest {
       secrets.add(key.secret());
       return key;
     }
-  }
-
-  /** Another main account, unrelated to the root account, made beside the server. */
-  private AccountSid otherAccount() throws Exception {
-    AccountSid other = AccountSid.random();
-    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-    SecretBox box = SecretBox.open(null, dir);
-    try (Database database = db.open(dir)) {
-      new JdbiAccountStore(database.jdbi(), box)
-          .insert(
-              new io.callsign.server.accounts.Account(
-                  other,
-                  other,
-                  "Other",
-                  AccountStatus.ACTIVE,
-                  io.callsign.server.accounts.Account.TYPE_FULL,
-                  OTHER_TOKEN,
-                  now,
-                  now));
-    }
-    return other;
   }
 
   /** Verifies {@code jwt} with the library against the one key given. */
@@ -671,7 +647,7 @@ class AccessTokensTest {
 
   @Test
   void introspectWhenTokenOfAnotherAccountThenReportedExactlyAsAnUnknownKey() throws Exception {
-    AccountSid other = otherAccount();
+    AccountSid other = db.insertMainAccount(dir, OTHER_TOKEN);
     io.callsign.server.keys.Key theirs = storedKey(other, KeyType.STANDARD, null);
     String unknownKey = KeySid.random().value();
     Clock longAgo = Clock.fixed(Instant.now().minus(Duration.ofDays(2)), ZoneOffset.UTC);
@@ -722,7 +698,7 @@ class AccessTokensTest {
   @Test
   void introspectWhenTokenIsForAnotherAccountThanItsKeysThenInactiveWith20103() throws Exception {
     NewKey key = standardKey();
-    AccountSid other = otherAccount();
+    AccountSid other = db.insertMainAccount(dir, OTHER_TOKEN);
 
     assertInactive(
         introspect(ROOT_AUTH, craft(other.value(), key.getSid(), key.getSecret())), 20103);
@@ -784,7 +760,7 @@ class AccessTokensTest {
 
   @Test
   void keySidOfNoKeyOrOfAnotherAccountThenGets400WithTheSameMessage() throws Exception {
-    AccountSid other = otherAccount();
+    AccountSid other = db.insertMainAccount(dir, OTHER_TOKEN);
     io.callsign.server.keys.Key theirs = storedKey(other, KeyType.STANDARD, null);
 
     JsonNode unknown =

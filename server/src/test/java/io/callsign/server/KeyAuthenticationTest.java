@@ -10,7 +10,6 @@ import com.twilio.http.TwilioRestClient;
 import com.twilio.rest.api.v2010.Account;
 import com.twilio.rest.api.v2010.account.Key;
 import com.twilio.rest.api.v2010.account.NewKey;
-import io.callsign.server.accounts.AccountStatus;
 import io.callsign.server.accounts.JdbiAccountStore;
 import io.callsign.server.crypto.SecretBox;
 import io.callsign.server.keys.JdbiKeyStore;
@@ -21,8 +20,6 @@ import io.callsign.tokens.sid.AccountSid;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -76,25 +73,6 @@ class KeyAuthenticationTest {
 
   private interface StoreAction<T> {
     T run(JdbiAccountStore accounts, KeyService keys) throws Exception;
-  }
-
-  private AccountSid createOtherAccount() throws Exception {
-    AccountSid other = AccountSid.random();
-    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-    return withStores(
-        (accounts, keys) -> {
-          accounts.insert(
-              new io.callsign.server.accounts.Account(
-                  other,
-                  other,
-                  "Other",
-                  AccountStatus.ACTIVE,
-                  io.callsign.server.accounts.Account.TYPE_FULL,
-                  OTHER_TOKEN,
-                  now,
-                  now));
-          return other;
-        });
   }
 
   // ---- success cases ----
@@ -193,7 +171,7 @@ class KeyAuthenticationTest {
 
   @Test
   void keyOfAnotherAccountWhenFetchedThenReturns404() throws Exception {
-    AccountSid other = createOtherAccount();
+    AccountSid other = db.insertMainAccount(dir, OTHER_TOKEN);
     var foreign =
         withStores((accounts, keys) -> keys.create(other, "theirs", KeyType.STANDARD, null));
 
@@ -208,7 +186,7 @@ class KeyAuthenticationTest {
 
   @Test
   void otherAccountWhenListingOurKeysThenReturns404() throws Exception {
-    AccountSid other = createOtherAccount();
+    AccountSid other = db.insertMainAccount(dir, OTHER_TOKEN);
     NewKey.creator().create(root);
 
     HttpResponse<String> res =

@@ -2,9 +2,15 @@ package io.callsign.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.callsign.server.accounts.Account;
+import io.callsign.server.accounts.AccountStatus;
+import io.callsign.server.accounts.JdbiAccountStore;
 import io.callsign.server.config.DatabaseConfig;
 import io.callsign.server.config.ServerConfig;
+import io.callsign.server.crypto.SecretBox;
+import io.callsign.server.flex.JdbiFlexStore;
 import io.callsign.server.store.Database;
+import io.callsign.tokens.sid.AccountSid;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +20,8 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -129,6 +137,25 @@ enum TestDatabase {
 
   /** The stored data of the installation in {@code dir}, as someone copying it would see it. */
   abstract String storedData(Path dir);
+
+  /**
+   * Inserts another main account, unrelated to the root account, beside the server running on
+   * {@code dir} (as an operator would: no API creates main accounts), with its Flex instance.
+   */
+  AccountSid insertMainAccount(Path dir, String authToken) throws IOException {
+    AccountSid sid = AccountSid.random();
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    SecretBox box = SecretBox.open(null, dir);
+    try (Database database = open(dir)) {
+      JdbiFlexStore flex = new JdbiFlexStore(database.jdbi(), box);
+      new JdbiAccountStore(
+              database.jdbi(), box, (h, a) -> flex.insertInstanceFor(h, a.sid(), a.dateCreated()))
+          .insert(
+              new Account(
+                  sid, sid, "Other", AccountStatus.ACTIVE, Account.TYPE_FULL, authToken, now, now));
+    }
+    return sid;
+  }
 
   /** Asserts that no secret appears in the stored data, neither as text nor hex-encoded. */
   void assertStoredDataLacks(Path dir, List<String> secrets) {

@@ -40,6 +40,27 @@ final class TestServers {
     return HTTP.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /**
+   * Sends {@code body} (JSON, or nothing when {@code null}) with {@code method} to {@code path}.
+   */
+  static HttpResponse<String> sendJson(
+      int port, String method, String path, String authorization, String body)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+    }
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   /** The official twilio-java client, pointed at a test server through {@code loopback}. */
   static TwilioRestClient twilioClient(
       LoopbackTwilioClient loopback, String user, String password, String accountSid) {
