@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.twilio.rest.flexapi.v1.Configuration;
 import io.callsign.server.store.Database;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -135,6 +136,19 @@ class FlexUsersTest {
     server = new CallsignServer(db.config(fresh));
     port = server.start();
     assertThat(Files.readString(server.credentialsFile())).isEqualTo(env);
+  }
+
+  @Test
+  void twilioJavaFindsTheInstanceThroughFlexConfiguration() throws Exception {
+    Configuration c =
+        Configuration.fetcher()
+            .fetch(TestServers.twilioClient(new LoopbackTwilioClient(port), SID, TOKEN, SID));
+    JsonNode i = ok(call("GET", "/v4/Instances/" + instance, ROOT, null), 200);
+    assertThat(c.getAccountSid()).isEqualTo(SID);
+    assertThat(c.getFlexInstanceSid()).isEqualTo(instance);
+    assertThat(c.getTaskrouterWorkspaceSid()).isEqualTo(i.get("workspace_sid").asText());
+    assertThat(c.getStatus()).isEqualTo(Configuration.Status.OK);
+    assertThat(c.getDateCreated()).isNotNull();
   }
 
   @Test

@@ -33,6 +33,7 @@ import java.util.Set;
  * dates, HTTP Basic authentication by the instance's account (or its parent account).
  */
 public final class FlexRoutes implements Routes {
+  private static final String CONFIGURATION = "/v1/Configuration";
   private static final String INSTANCES = "/v4/Instances";
   private static final String INSTANCE = INSTANCES + "/{instance}";
   private static final String USERS = INSTANCE + "/Users";
@@ -65,6 +66,7 @@ public final class FlexRoutes implements Routes {
 
   @Override
   public void addTo(RoutesConfig routes) {
+    routes.get(CONFIGURATION, this::configuration);
     routes.get(INSTANCES, this::listInstances);
     routes.get(INSTANCE, this::fetchInstance);
     routes.post(INSTANCE, this::updateInstance);
@@ -82,6 +84,27 @@ public final class FlexRoutes implements Routes {
   }
 
   // ------------------------------------------------------------------------------ instances
+
+  /**
+   * Flex v1 Configuration (twilio-oai flex v1, FetchConfiguration) for the caller's own account:
+   * how twilio-java and twilio-node find the account's Flex instance and workspace. Only the fields
+   * Callsign has a value for are filled; the clients read every other one as null.
+   */
+  private void configuration(Context ctx) {
+    Principal caller = caller(ctx, Permission.FLEX_USERS_READ);
+    FlexInstance i = flex.instanceOf(caller.account().sid()).orElseThrow(() -> notFound(ctx));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("account_sid", i.accountSid().value());
+    body.put("date_created", iso(i.dateCreated()));
+    body.put("date_updated", iso(i.dateUpdated()));
+    body.put("attributes", Map.of());
+    body.put("status", "ok");
+    body.put("taskrouter_workspace_sid", i.workspaceSid().value());
+    body.put("flex_instance_sid", i.sid().value());
+    body.put("flex_service_instance_sid", null);
+    body.put("url", WebRoutes.origin(ctx) + CONFIGURATION);
+    send(ctx, 200, body);
+  }
 
   private void listInstances(Context ctx) {
     Principal caller = caller(ctx, Permission.FLEX_USERS_READ);
