@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       TokenCommand.class,
       WebhookCommand.class,
+      AuditCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

@@ -1,14 +1,12 @@
 package io.callsign.cli;
 
 import io.callsign.server.CallsignServer;
-import io.callsign.server.config.DatabaseConfig;
 import io.callsign.server.config.ServerConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -16,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,32 +40,7 @@ final class ServeCommand implements Callable<Integer> {
       description = "TCP port, 0 for any free one (default: ${DEFAULT-VALUE}).")
   int port = ServerConfig.DEFAULT_PORT;
 
-  @Option(
-      names = "--data",
-      paramLabel = "DIR",
-      description = "Data directory (default: ${DEFAULT-VALUE}).")
-  Path dataDir = ServerConfig.DEFAULT_DATA_DIR;
-
-  @Option(
-      names = "--database-url",
-      paramLabel = "URL",
-      description = "A jdbc:postgresql:// URL; without it, SQLite in the data directory.")
-  String databaseUrl;
-
-  @Option(
-      names = "--database-user",
-      paramLabel = "USER",
-      defaultValue = "${env:CALLSIGN_DATABASE_USER}",
-      description = "Database user (default: env CALLSIGN_DATABASE_USER).")
-  String databaseUser;
-
-  // The environment variable is the better place: a flag shows up in `ps` and shell history.
-  @Option(
-      names = "--database-password",
-      paramLabel = "PASSWORD",
-      defaultValue = "${env:CALLSIGN_DATABASE_PASSWORD}",
-      description = "Database password (default: env CALLSIGN_DATABASE_PASSWORD, preferred).")
-  String databasePassword;
+  @Mixin DatabaseOptions data = new DatabaseOptions();
 
   @Option(
       names = "--check",
@@ -78,14 +52,13 @@ final class ServeCommand implements Callable<Integer> {
 
   /** The configuration these options and {@code env} describe. */
   ServerConfig config(Map<String, String> env) {
-    if (databaseUrl == null && (databaseUser != null || databasePassword != null)) {
+    if (data.databaseUrl == null && (data.databaseUser != null || data.databasePassword != null)) {
       LOG.warn("Database user and password are ignored without --database-url");
     }
-    DatabaseConfig db =
-        databaseUrl == null
-            ? null
-            : new DatabaseConfig(databaseUrl, databaseUser, databasePassword);
-    return ServerConfig.defaults(env).withListen(host, port).withDataDir(dataDir).withDatabase(db);
+    return ServerConfig.defaults(env)
+        .withListen(host, port)
+        .withDataDir(data.dataDir)
+        .withDatabase(data.database());
   }
 
   /** Builds and starts the server; returns it running. */

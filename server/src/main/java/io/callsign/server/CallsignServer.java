@@ -6,6 +6,9 @@ import io.callsign.server.accounts.AccountRoutes;
 import io.callsign.server.accounts.AccountService;
 import io.callsign.server.accounts.AuthTokenRoutes;
 import io.callsign.server.accounts.JdbiAccountStore;
+import io.callsign.server.audit.AuditLog;
+import io.callsign.server.audit.EventRoutes;
+import io.callsign.server.audit.JdbiAuditStore;
 import io.callsign.server.config.ServerConfig;
 import io.callsign.server.crypto.SecretBox;
 import io.callsign.server.crypto.SecretFiles;
@@ -37,7 +40,11 @@ public final class CallsignServer implements AutoCloseable {
   /** The line of credentials.env that names the root account's Flex instance. */
   public static final String FLEX_INSTANCE_VAR = "FLEX_INSTANCE_SID";
 
+  // Authentication events waiting for the background writer, at most.
+  private static final int AUDIT_QUEUE = 100_000;
+
   private final Database database;
+  private final AuditLog audit;
   private final AccountService.Bootstrap bootstrap;
   private final WebRoutes web;
   private final Object lifecycle = new Object();
@@ -60,6 +67,7 @@ public final class CallsignServer implements AutoCloseable {
               : Database.postgresql(config.database());
       try {
         database.migrate();
+        audit = new AuditLog(new JdbiAuditStore(database.jdbi()), AUDIT_QUEUE);
         JdbiFlexStore flexStore = new JdbiFlexStore(database.jdbi(), box);
         // Every account gets its Flex instance in the transaction that creates it.
         AccountService accounts =
@@ -69,7 +77,8 @@ public final class CallsignServer implements AutoCloseable {
                     box,
                     (h, account) ->
                         flexStore.insertInstanceFor(h, account.sid(), account.dateCreated())),
-                Clock.systemUTC());
+                Clock.systemUTC(),
+                audit);
         bootstrap =
             accounts.bootstrap(config.rootAccountSid(), config.rootAuthToken(), config.dataDir());
         FlexService flex = new FlexService(flexStore, Clock.systemUTC());
@@ -78,7 +87,8 @@ public final class CallsignServer implements AutoCloseable {
         FlexInstance rootInstance = flex.instanceOf(bootstrap.root().sid()).orElseThrow();
         AccountService.recordInCredentialsFile(
             bootstrap, FLEX_INSTANCE_VAR, rootInstance.sid().value());
-        KeyService keys = new KeyService(new JdbiKeyStore(database.jdbi(), box), Clock.systemUTC());
+        KeyService keys =
+            new KeyService(new JdbiKeyStore(database.jdbi(), box), Clock.systemUTC(), audit);
         // One cache of accounts and keys for authentication and token introspection alike.
         CredentialCache credentials = new CredentialCache(accounts, keys);
         // A deleted or changed key takes effect (on authentication and on its tokens) on this
@@ -86,7 +96,9 @@ public final class CallsignServer implements AutoCloseable {
         keys.onChange(credentials::invalidate);
         // So does a replaced auth token or a suspended account.
         accounts.onChange(credentials::invalidate);
-        Authenticator authenticator = new Authenticator(credentials);
+        Authenticator authenticator =
+            new Authenticator(
+                credentials, audit, Clock.systemUTC(), bootstrap.root().sid().value());
         AccessTokenService accessTokens = new AccessTokenService(credentials, Clock.systemUTC());
         web =
             new WebRoutes(
@@ -99,7 +111,8 @@ public final class CallsignServer implements AutoCloseable {
                     new KeyRoutes(authenticator, accounts, keys, credentials),
                     new IamKeyRoutes(authenticator, accounts, keys),
                     new AccessTokenRoutes(authenticator, accessTokens),
-                    new FlexRoutes(authenticator, accounts, flex)));
+                    new FlexRoutes(authenticator, accounts, flex),
+                    new EventRoutes(authenticator, audit.store())));
       } catch (RuntimeException | IOException e) {
         database.close();
         throw e;
@@ -112,6 +125,7 @@ public final class CallsignServer implements AutoCloseable {
 
   /** Starts serving; returns the bound port. */
   public int start() {
+    audit.start();
     port = web.start();
     return port;
   }
@@ -148,7 +162,12 @@ public final class CallsignServer implements AutoCloseable {
       try {
         web.stop();
       } finally {
-        database.close();
+        try {
+          // After the last request: its events are written before the database goes.
+          audit.close();
+        } finally {
+          database.close();
+        }
       }
     }
   }

@@ -1,5 +1,7 @@
 package io.callsign.server.accounts;
 
+import io.callsign.server.audit.Audit;
+import io.callsign.server.audit.NewEvent;
 import io.callsign.server.crypto.SecretFiles;
 import io.callsign.tokens.sid.AccountSid;
 import java.io.IOException;
@@ -11,6 +13,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,16 +28,34 @@ public final class AccountService {
 
   private static final Logger LOG = LoggerFactory.getLogger(AccountService.class);
   static final String SID_VAR = "CALLSIGN_ACCOUNT_SID";
+  private static final String ACCOUNT = "account";
+  private static final String AUTH_TOKEN = "auth-token";
   static final String TOKEN_VAR = "CALLSIGN_AUTH_TOKEN";
 
   private final AccountStore store;
   private final Clock clock;
+  private final Audit audit;
   private final List<Consumer<AccountSid>> onChange = new ArrayList<>();
 
-  /** A service over {@code store}, stamping times from {@code clock}. */
+  /** A service over {@code store}, stamping times from {@code clock}, with no audit trail. */
   public AccountService(AccountStore store, Clock clock) {
+    this(store, clock, Audit.NONE);
+  }
+
+  /**
+   * A service over {@code store}, stamping times from {@code clock}, recording every change in
+   * {@code audit} in the change's transaction.
+   */
+  public AccountService(AccountStore store, Clock clock, Audit audit) {
     this.store = store;
     this.clock = clock;
+    this.audit = audit;
+  }
+
+  private NewEvent event(
+      AccountSid account, String type, String resourceType, String what, Map<String, Object> data) {
+    return NewEvent.byCaller(
+        account.value(), type, account.value(), resourceType, what, data, clock.instant());
   }
 
   /**
@@ -70,6 +91,16 @@ public final class AccountService {
     return find(target).filter(a -> !a.isMain() && a.ownerAccountSid().equals(caller.sid()));
   }
 
+  // What an account event says; the name may be null.
+  private static Map<String, Object> nameAndStatus(String friendlyName, AccountStatus status) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("friendly_name", friendlyName);
+    if (status != null) {
+      data.put("status", status.wire());
+    }
+    return data;
+  }
+
   /**
    * Gives {@code sid} a new secondary auth token, replacing any previous one (which stops
    * authenticating at once on this node).
@@ -77,7 +108,18 @@ public final class AccountService {
    * @return the account with its new secondary token; empty when there is no such account
    */
   public Optional<Account> createSecondaryAuthToken(AccountSid sid) {
-    boolean set = store.setSecondaryAuthToken(sid, RootCredentials.newAuthToken(), now());
+    boolean set =
+        audit.atomically(
+            () -> store.setSecondaryAuthToken(sid, RootCredentials.newAuthToken(), now()),
+            done ->
+                done
+                    ? event(
+                        sid,
+                        "secondary-auth-token.created",
+                        AUTH_TOKEN,
+                        "Secondary auth token created",
+                        Map.of())
+                    : null);
     if (!set) {
       return Optional.empty();
     }
@@ -87,7 +129,18 @@ public final class AccountService {
 
   /** Removes the secondary auth token of {@code sid}; false when it has none. */
   public boolean deleteSecondaryAuthToken(AccountSid sid) {
-    boolean deleted = store.clearSecondaryAuthToken(sid, now());
+    boolean deleted =
+        audit.atomically(
+            () -> store.clearSecondaryAuthToken(sid, now()),
+            done ->
+                done
+                    ? event(
+                        sid,
+                        "secondary-auth-token.deleted",
+                        AUTH_TOKEN,
+                        "Secondary auth token deleted",
+                        Map.of())
+                    : null);
     if (deleted) {
       changed(sid);
     }
@@ -107,7 +160,19 @@ public final class AccountService {
       return Optional.empty();
     }
     Instant tokenCreated = before.get().secondaryDateCreated();
-    if (!store.promoteSecondaryAuthToken(sid, now())) {
+    boolean promoted =
+        audit.atomically(
+            () -> store.promoteSecondaryAuthToken(sid, now()),
+            done ->
+                done
+                    ? event(
+                        sid,
+                        "auth-token.promoted",
+                        AUTH_TOKEN,
+                        "Secondary auth token promoted; the previous auth token stops working",
+                        Map.of())
+                    : null);
+    if (!promoted) {
       return Optional.empty();
     }
     changed(sid);
@@ -135,8 +200,20 @@ public final class AccountService {
             RootCredentials.newAuthToken(),
             now,
             now);
-    store.insert(sub);
-    return sub;
+    return audit.atomically(
+        () -> {
+          store.insert(sub);
+          return sub;
+        },
+        a ->
+            NewEvent.byCaller(
+                owner.value(),
+                "account.created",
+                a.sid().value(),
+                ACCOUNT,
+                "Subaccount created",
+                nameAndStatus(friendlyName, null),
+                clock.instant()));
   }
 
   /**
@@ -154,7 +231,19 @@ public final class AccountService {
    * @return the updated account; empty when it is closed (closing is final)
    */
   public Optional<Account> update(Account account, String friendlyName, AccountStatus status) {
-    if (!store.update(account.sid(), friendlyName, status, now())) {
+    boolean updated =
+        audit.atomically(
+            () -> store.update(account.sid(), friendlyName, status, now()),
+            done ->
+                done
+                    ? event(
+                        account.sid(),
+                        "account.updated",
+                        ACCOUNT,
+                        "Account updated",
+                        nameAndStatus(friendlyName, status))
+                    : null);
+    if (!updated) {
       return Optional.empty();
     }
     changed(account.sid());

@@ -1,12 +1,17 @@
 package io.callsign.server.http;
 
 import io.callsign.server.accounts.Account;
+import io.callsign.server.audit.Audit;
+import io.callsign.server.audit.NewEvent;
 import io.callsign.server.keys.Key;
 import io.callsign.tokens.sid.AccountSid;
 import io.callsign.tokens.sid.KeySid;
 import io.callsign.tokens.sid.Sids;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -20,10 +25,25 @@ public final class Authenticator {
       "00000000000000000000000000000000".getBytes(StandardCharsets.UTF_8);
 
   private final CredentialCache credentials;
+  private final Audit audit;
+  private final Clock clock;
+  private final String systemAccountSid;
 
-  /** Authenticates against the accounts and keys of {@code credentials}. */
+  /** Authenticates against the accounts and keys of {@code credentials}, recording nothing. */
   public Authenticator(CredentialCache credentials) {
+    this(credentials, Audit.NONE, Clock.systemUTC(), null);
+  }
+
+  /**
+   * Authenticates against the accounts and keys of {@code credentials} and submits every attempt to
+   * {@code audit}: attempts naming no known account go to {@code systemAccountSid}'s trail.
+   */
+  public Authenticator(
+      CredentialCache credentials, Audit audit, Clock clock, String systemAccountSid) {
     this.credentials = credentials;
+    this.audit = audit;
+    this.clock = clock;
+    this.systemAccountSid = systemAccountSid;
   }
 
   /**
@@ -34,9 +54,76 @@ public final class Authenticator {
    *     account is not active
    */
   public Principal authenticate(String authorizationHeader) {
-    BasicCredentials creds =
-        BasicCredentials.parse(authorizationHeader)
-            .orElseThrow(() -> new ApiException(ApiError.authenticate()));
+    Optional<BasicCredentials> parsed = BasicCredentials.parse(authorizationHeader);
+    if (parsed.isEmpty()) {
+      failed(null, null, authorizationHeader == null ? "no credentials" : "malformed credentials");
+      throw new ApiException(ApiError.authenticate());
+    }
+    try {
+      Principal p = check(parsed.get());
+      RequestContext.authenticated(p);
+      audit.submit(
+          NewEvent.byCaller(
+              p.account().sid().value(),
+              "auth.succeeded",
+              null,
+              null,
+              "Authenticated with " + p.kind().wire(),
+              Map.of("credential_kind", p.kind().wire()),
+              clock.instant()));
+      return p;
+    } catch (ApiException e) {
+      String user = parsed.get().username();
+      failed(
+          user,
+          accountOf(user),
+          e.error().code() == ApiError.accountNotActive().code()
+              ? "account not active"
+              : "unknown credential or wrong secret");
+      throw e;
+    }
+  }
+
+  // The attempted SID is recorded when it is well formed; the secret never is.
+  private void failed(String attemptedSid, AccountSid account, String reason) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("reason", reason);
+    boolean sid =
+        attemptedSid != null
+            && (Sids.isValid(KeySid.PREFIX, attemptedSid)
+                || Sids.isValid(AccountSid.PREFIX, attemptedSid));
+    if (sid) {
+      data.put("attempted_sid", attemptedSid);
+      data.put(
+          "credential_kind", attemptedSid.startsWith(KeySid.PREFIX) ? "api-key" : "auth-token");
+    }
+    String trail = account != null ? account.value() : systemAccountSid;
+    if (trail == null) {
+      return;
+    }
+    audit.submit(
+        NewEvent.byCaller(
+            trail,
+            "auth.failed",
+            sid ? attemptedSid : null,
+            null,
+            "Authentication failed: " + reason,
+            data,
+            clock.instant()));
+  }
+
+  // The account a failed attempt was aimed at, when its SID is known.
+  private AccountSid accountOf(String user) {
+    if (Sids.isValid(KeySid.PREFIX, user)) {
+      return credentials.key(KeySid.of(user)).map(Key::accountSid).orElse(null);
+    }
+    if (Sids.isValid(AccountSid.PREFIX, user)) {
+      return credentials.account(AccountSid.of(user)).map(Account::sid).orElse(null);
+    }
+    return null;
+  }
+
+  private Principal check(BasicCredentials creds) {
     String user = creds.username();
     byte[] given = creds.password().getBytes(StandardCharsets.UTF_8);
     if (Sids.isValid(KeySid.PREFIX, user)) {

@@ -9,6 +9,11 @@ public enum CredentialKind {
   STANDARD_KEY,
   RESTRICTED_KEY;
 
+  /** How the audit trail names it, e.g. {@code main-key}. */
+  public String wire() {
+    return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
   /** The kind of a key of {@code type}. */
   public static CredentialKind of(KeyType type) {
     return switch (type) {

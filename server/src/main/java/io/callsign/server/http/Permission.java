@@ -21,7 +21,9 @@ public enum Permission {
   /** Minting Flex tokens for users. */
   FLEX_TOKENS_CREATE("/twilio/flex/tokens/create"),
   /** Validating and revoking Flex tokens. */
-  FLEX_TOKENS_VALIDATE("/twilio/flex/tokens/validate");
+  FLEX_TOKENS_VALIDATE("/twilio/flex/tokens/validate"),
+  /** Reading the audit trail (Monitor Events). */
+  EVENTS_READ("/twilio/monitor/events/read");
 
   private final String policyName;
 

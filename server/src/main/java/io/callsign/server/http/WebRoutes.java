@@ -49,6 +49,9 @@ public final class WebRoutes {
                     server.setStopTimeout(10_000);
                     server.insertHandler(new DrainingHandler());
                   });
+              // Who calls from where, for the audit trail; the peer address, never a forwarded one.
+              cfg.routes.before(ctx -> RequestContext.begin(ctx.ip(), ctx.userAgent()));
+              cfg.routes.after(ctx -> RequestContext.end());
               features.forEach(f -> f.addTo(cfg.routes));
               cfg.routes.exception(ApiException.class, (e, ctx) -> render(ctx, e.error()));
               cfg.routes.exception(

@@ -1,5 +1,7 @@
 package io.callsign.server.keys;
 
+import io.callsign.server.audit.Audit;
+import io.callsign.server.audit.NewEvent;
 import io.callsign.tokens.sid.AccountSid;
 import io.callsign.tokens.sid.KeySid;
 import java.security.SecureRandom;
@@ -8,7 +10,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -23,14 +27,43 @@ public final class KeyService {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Base64.Encoder SECRET_ENCODING = Base64.getUrlEncoder().withoutPadding();
 
+  private static final String RESOURCE = "api-key";
+
   private final KeyStore store;
   private final Clock clock;
+  private final Audit audit;
   private final List<Consumer<KeySid>> onChange = new ArrayList<>();
 
-  /** A service over {@code store}, stamping times from {@code clock}. */
+  /** A service over {@code store}, stamping times from {@code clock}, with no audit trail. */
   public KeyService(KeyStore store, Clock clock) {
+    this(store, clock, Audit.NONE);
+  }
+
+  /**
+   * A service over {@code store}, stamping times from {@code clock}, recording every change in
+   * {@code audit} in the change's transaction.
+   */
+  public KeyService(KeyStore store, Clock clock, Audit audit) {
     this.store = store;
     this.clock = clock;
+    this.audit = audit;
+  }
+
+  private NewEvent event(
+      AccountSid account, KeySid key, String type, String what, Map<String, Object> data) {
+    return NewEvent.byCaller(
+        account.value(), type, key.value(), RESOURCE, what, data, clock.instant());
+  }
+
+  // What an event says about a key: never its secret.
+  private static Map<String, Object> describe(Key k) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("friendly_name", k.friendlyName());
+    data.put("key_type", k.type().wire());
+    if (k.policy() != null) {
+      data.put("policy", Map.of("allow", k.policy().allow()));
+    }
+    return data;
   }
 
   /**
@@ -45,8 +78,12 @@ public final class KeyService {
   public Key create(AccountSid account, String friendlyName, KeyType type, Policy policy) {
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     Key key = new Key(KeySid.random(), account, friendlyName, type, policy, newSecret(), now, now);
-    store.insert(key);
-    return key;
+    return audit.atomically(
+        () -> {
+          store.insert(key);
+          return key;
+        },
+        k -> event(account, k.sid(), "api-key.created", "API key created", describe(k)));
   }
 
   /** The key with this SID, whatever its account (for authentication). */
@@ -79,7 +116,23 @@ public final class KeyService {
       return find(account, sid);
     }
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-    if (!store.update(account, sid, friendlyName, policy, now)) {
+    boolean updated =
+        audit.atomically(
+            () -> store.update(account, sid, friendlyName, policy, now),
+            done -> {
+              if (!done) {
+                return null;
+              }
+              Map<String, Object> data = new LinkedHashMap<>();
+              if (friendlyName != null) {
+                data.put("friendly_name", friendlyName);
+              }
+              if (policy != null) {
+                data.put("policy", Map.of("allow", policy.allow()));
+              }
+              return event(account, sid, "api-key.updated", "API key updated", data);
+            });
+    if (!updated) {
       return Optional.empty();
     }
     // A narrowed policy takes effect at once.
@@ -89,7 +142,18 @@ public final class KeyService {
 
   /** Deletes the key; false when {@code account} has no such key. */
   public boolean delete(AccountSid account, KeySid sid) {
-    boolean deleted = store.delete(account, sid);
+    boolean deleted =
+        audit.atomically(
+            () -> store.delete(account, sid),
+            done ->
+                done
+                    ? event(
+                        account,
+                        sid,
+                        "api-key.deleted",
+                        "API key deleted; its tokens are revoked",
+                        Map.of())
+                    : null);
     if (deleted) {
       onChange.forEach(l -> l.accept(sid));
     }

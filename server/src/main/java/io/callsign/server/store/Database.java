@@ -45,6 +45,9 @@ public final class Database implements AutoCloseable {
     cfg.addDataSourceProperty("synchronous", "FULL"); // an acknowledged write survives power loss
     cfg.addDataSourceProperty("busy_timeout", "5000"); // wait for the write lock, do not fail
     cfg.addDataSourceProperty("foreign_keys", "true");
+    // Every transaction takes the write lock when it begins: a transaction that read first and
+    // wrote later would otherwise fail at once (SQLITE_BUSY) when another writer got in between.
+    cfg.addDataSourceProperty("transaction_mode", "IMMEDIATE");
     // SQLite has one writer at a time; a few connections serve concurrent readers.
     cfg.setMaximumPoolSize(4);
     return open(cfg, Dialect.SQLITE);

@@ -1,0 +1,144 @@
+package io.callsign.server.audit;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The audit trail's writer. Changes are recorded in their own transaction ({@link #atomically}): an
+ * acknowledged change always has its event. High-volume events (authentications) are queued ({@link
+ * #submit}) and written in batches by one background thread, and flushed on {@link #close}.
+ */
+public final class AuditLog implements Audit, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
+  private static final int BATCH = 1000;
+  private static final long FLUSH_MILLIS = 200;
+
+  private final AuditStore store;
+  private final BlockingQueue<NewEvent> queue;
+  private final AtomicLong dropped = new AtomicLong();
+  private final Thread writer;
+  // The batch the writer is working on; after the writer stops, close() writes what is left.
+  private final List<NewEvent> pending = new ArrayList<>(BATCH);
+  private volatile boolean closed;
+
+  /**
+   * A log over {@code store}.
+   *
+   * @param capacity how many queued events may wait for the writer; beyond it new ones are dropped
+   *     and counted, so that a stalled database cannot exhaust memory
+   */
+  public AuditLog(AuditStore store, int capacity) {
+    this.store = store;
+    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.writer = Thread.ofPlatform().daemon().name("audit-writer").unstarted(this::drainLoop);
+  }
+
+  /** Starts the background writer. */
+  public void start() {
+    writer.start();
+  }
+
+  /** The store, for reading. */
+  public AuditStore store() {
+    return store;
+  }
+
+  /**
+   * Runs {@code work} and records the event {@code event} makes of its result in the same
+   * transaction; when {@code event} gives {@code null} nothing is recorded.
+   */
+  @Override
+  public <T> T atomically(Supplier<T> work, Function<T, NewEvent> event) {
+    return store.inTransaction(
+        () -> {
+          T result = work.get();
+          NewEvent e = event.apply(result);
+          if (e != null) {
+            store.append(List.of(e));
+          }
+          return result;
+        });
+  }
+
+  /** Queues {@code e} for the background writer. Never blocks. */
+  @Override
+  public void submit(NewEvent e) {
+    if (closed || !queue.offer(e)) {
+      long n = dropped.incrementAndGet();
+      if (n == 1 || n % 10_000 == 0) {
+        LOG.warn("Audit queue full: {} events dropped so far", n);
+      }
+    }
+  }
+
+  /** How many queued events were dropped because the queue was full. */
+  public long dropped() {
+    return dropped.get();
+  }
+
+  /** Writes every queued event now. */
+  public void flush() {
+    List<NewEvent> batch = new ArrayList<>(BATCH);
+    while (queue.drainTo(batch, BATCH) > 0) {
+      store.append(batch);
+      batch.clear();
+    }
+  }
+
+  private void drainLoop() {
+    while (!closed) {
+      try {
+        if (pending.isEmpty()) {
+          NewEvent first = queue.poll(FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+          if (first == null) {
+            continue;
+          }
+          pending.add(first);
+          queue.drainTo(pending, BATCH - 1);
+        }
+        store.append(pending);
+        pending.clear();
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        // The database is away: keep the batch and try it again shortly.
+        LOG.warn("Cannot write {} audit events yet: {}", pending.size(), e.getMessage());
+        try {
+          Thread.sleep(FLUSH_MILLIS);
+        } catch (InterruptedException ie) {
+          return;
+        }
+      }
+    }
+  }
+
+  /** Stops the writer after it has written everything queued. */
+  @Override
+  public void close() {
+    closed = true;
+    writer.interrupt();
+    try {
+      writer.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      // The writer has stopped: what it held is written first, to keep the order.
+      if (!pending.isEmpty()) {
+        store.append(pending);
+        pending.clear();
+      }
+      flush();
+    } catch (RuntimeException e) {
+      LOG.warn("Could not write the last audit events on shutdown: {}", e.getMessage());
+    }
+  }
+}
