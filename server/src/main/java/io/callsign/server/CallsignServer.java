@@ -7,21 +7,29 @@ import io.callsign.server.accounts.AccountService;
 import io.callsign.server.accounts.AuthTokenRoutes;
 import io.callsign.server.accounts.JdbiAccountStore;
 import io.callsign.server.config.ServerConfig;
+import io.callsign.server.crypto.PasswordHasher;
 import io.callsign.server.crypto.SecretBox;
 import io.callsign.server.crypto.SecretFiles;
 import io.callsign.server.flex.FlexInstance;
 import io.callsign.server.flex.FlexRoutes;
 import io.callsign.server.flex.FlexService;
 import io.callsign.server.flex.JdbiFlexStore;
+import io.callsign.server.flex.TokenServerRoutes;
+import io.callsign.server.flex.TokenServerService;
 import io.callsign.server.http.Authenticator;
 import io.callsign.server.http.CredentialCache;
 import io.callsign.server.http.HealthRoutes;
+import io.callsign.server.http.MetricsRoutes;
 import io.callsign.server.http.WebRoutes;
 import io.callsign.server.keys.IamKeyRoutes;
 import io.callsign.server.keys.JdbiKeyStore;
 import io.callsign.server.keys.KeyRoutes;
 import io.callsign.server.keys.KeyService;
 import io.callsign.server.store.Database;
+import io.callsign.server.throttle.LocalLoginThrottle;
+import io.callsign.server.throttle.ThrottlePolicy;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -38,6 +46,7 @@ public final class CallsignServer implements AutoCloseable {
   public static final String FLEX_INSTANCE_VAR = "FLEX_INSTANCE_SID";
 
   private final Database database;
+  private final PrometheusMeterRegistry metrics;
   private final AccountService.Bootstrap bootstrap;
   private final WebRoutes web;
   private final Object lifecycle = new Object();
@@ -51,6 +60,17 @@ public final class CallsignServer implements AutoCloseable {
    * @throws UncheckedIOException when the data directory cannot be written
    */
   public CallsignServer(ServerConfig config) {
+    this(config, Clock.systemUTC());
+  }
+
+  /**
+   * Builds the server for {@code config}, taking every time (records, tokens, sign-in throttling)
+   * from {@code clock}: tests move it rather than sleep.
+   *
+   * @throws IllegalArgumentException for bad operator input (e.g. malformed root credentials)
+   * @throws UncheckedIOException when the data directory cannot be written
+   */
+  public CallsignServer(ServerConfig config, Clock clock) {
     try {
       SecretFiles.ensureDirectory(config.dataDir());
       SecretBox box = SecretBox.open(config.masterKeysetJson(), config.dataDir());
@@ -69,16 +89,16 @@ public final class CallsignServer implements AutoCloseable {
                     box,
                     (h, account) ->
                         flexStore.insertInstanceFor(h, account.sid(), account.dateCreated())),
-                Clock.systemUTC());
+                clock);
         bootstrap =
             accounts.bootstrap(config.rootAccountSid(), config.rootAuthToken(), config.dataDir());
-        FlexService flex = new FlexService(flexStore, Clock.systemUTC());
+        FlexService flex = new FlexService(flexStore, clock);
         // Accounts created before Flex existed get theirs now.
         flex.createMissingInstances();
         FlexInstance rootInstance = flex.instanceOf(bootstrap.root().sid()).orElseThrow();
         AccountService.recordInCredentialsFile(
             bootstrap, FLEX_INSTANCE_VAR, rootInstance.sid().value());
-        KeyService keys = new KeyService(new JdbiKeyStore(database.jdbi(), box), Clock.systemUTC());
+        KeyService keys = new KeyService(new JdbiKeyStore(database.jdbi(), box), clock);
         // One cache of accounts and keys for authentication and token introspection alike.
         CredentialCache credentials = new CredentialCache(accounts, keys);
         // A deleted or changed key takes effect (on authentication and on its tokens) on this
@@ -87,19 +107,32 @@ public final class CallsignServer implements AutoCloseable {
         // So does a replaced auth token or a suspended account.
         accounts.onChange(credentials::invalidate);
         Authenticator authenticator = new Authenticator(credentials);
-        AccessTokenService accessTokens = new AccessTokenService(credentials, Clock.systemUTC());
+        AccessTokenService accessTokens = new AccessTokenService(credentials, clock);
+        metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        TokenServerService tokenServer =
+            new TokenServerService(
+                flex,
+                keys,
+                credentials,
+                PasswordHasher.standard(),
+                new LocalLoginThrottle(ThrottlePolicy.DEFAULT, clock),
+                metrics,
+                rootInstance.sid(),
+                clock);
         web =
             new WebRoutes(
                 config.host(),
                 config.port(),
                 List.of(
                     new HealthRoutes(database::isReady),
-                    new AccountRoutes(authenticator, accounts, Clock.systemUTC()),
+                    new AccountRoutes(authenticator, accounts, clock),
                     new AuthTokenRoutes(authenticator, accounts),
                     new KeyRoutes(authenticator, accounts, keys, credentials),
                     new IamKeyRoutes(authenticator, accounts, keys),
                     new AccessTokenRoutes(authenticator, accessTokens),
-                    new FlexRoutes(authenticator, accounts, flex)));
+                    new FlexRoutes(authenticator, accounts, flex),
+                    new TokenServerRoutes(authenticator, accounts, flex, tokenServer),
+                    new MetricsRoutes(metrics)));
       } catch (RuntimeException | IOException e) {
         database.close();
         throw e;
@@ -148,6 +181,7 @@ public final class CallsignServer implements AutoCloseable {
       try {
         web.stop();
       } finally {
+        metrics.close();
         database.close();
       }
     }
