@@ -10,21 +10,29 @@ import io.callsign.server.audit.AuditLog;
 import io.callsign.server.audit.EventRoutes;
 import io.callsign.server.audit.JdbiAuditStore;
 import io.callsign.server.config.ServerConfig;
+import io.callsign.server.crypto.PasswordHasher;
 import io.callsign.server.crypto.SecretBox;
 import io.callsign.server.crypto.SecretFiles;
 import io.callsign.server.flex.FlexInstance;
 import io.callsign.server.flex.FlexRoutes;
 import io.callsign.server.flex.FlexService;
 import io.callsign.server.flex.JdbiFlexStore;
+import io.callsign.server.flex.TokenServerRoutes;
+import io.callsign.server.flex.TokenServerService;
 import io.callsign.server.http.Authenticator;
 import io.callsign.server.http.CredentialCache;
 import io.callsign.server.http.HealthRoutes;
+import io.callsign.server.http.MetricsRoutes;
 import io.callsign.server.http.WebRoutes;
 import io.callsign.server.keys.IamKeyRoutes;
 import io.callsign.server.keys.JdbiKeyStore;
 import io.callsign.server.keys.KeyRoutes;
 import io.callsign.server.keys.KeyService;
 import io.callsign.server.store.Database;
+import io.callsign.server.throttle.LocalLoginThrottle;
+import io.callsign.server.throttle.ThrottlePolicy;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -45,6 +53,7 @@ public final class CallsignServer implements AutoCloseable {
 
   private final Database database;
   private final AuditLog audit;
+  private final PrometheusMeterRegistry metrics;
   private final AccountService.Bootstrap bootstrap;
   private final WebRoutes web;
   private final Object lifecycle = new Object();
@@ -58,6 +67,17 @@ public final class CallsignServer implements AutoCloseable {
    * @throws UncheckedIOException when the data directory cannot be written
    */
   public CallsignServer(ServerConfig config) {
+    this(config, Clock.systemUTC());
+  }
+
+  /**
+   * Builds the server for {@code config}, taking every time (records, tokens, sign-in throttling)
+   * from {@code clock}: tests move it rather than sleep.
+   *
+   * @throws IllegalArgumentException for bad operator input (e.g. malformed root credentials)
+   * @throws UncheckedIOException when the data directory cannot be written
+   */
+  public CallsignServer(ServerConfig config, Clock clock) {
     try {
       SecretFiles.ensureDirectory(config.dataDir());
       SecretBox box = SecretBox.open(config.masterKeysetJson(), config.dataDir());
@@ -77,18 +97,17 @@ public final class CallsignServer implements AutoCloseable {
                     box,
                     (h, account) ->
                         flexStore.insertInstanceFor(h, account.sid(), account.dateCreated())),
-                Clock.systemUTC(),
+                clock,
                 audit);
         bootstrap =
             accounts.bootstrap(config.rootAccountSid(), config.rootAuthToken(), config.dataDir());
-        FlexService flex = new FlexService(flexStore, Clock.systemUTC());
+        FlexService flex = new FlexService(flexStore, clock);
         // Accounts created before Flex existed get theirs now.
         flex.createMissingInstances();
         FlexInstance rootInstance = flex.instanceOf(bootstrap.root().sid()).orElseThrow();
         AccountService.recordInCredentialsFile(
             bootstrap, FLEX_INSTANCE_VAR, rootInstance.sid().value());
-        KeyService keys =
-            new KeyService(new JdbiKeyStore(database.jdbi(), box), Clock.systemUTC(), audit);
+        KeyService keys = new KeyService(new JdbiKeyStore(database.jdbi(), box), clock, audit);
         // One cache of accounts and keys for authentication and token introspection alike.
         CredentialCache credentials = new CredentialCache(accounts, keys);
         // A deleted or changed key takes effect (on authentication and on its tokens) on this
@@ -97,22 +116,34 @@ public final class CallsignServer implements AutoCloseable {
         // So does a replaced auth token or a suspended account.
         accounts.onChange(credentials::invalidate);
         Authenticator authenticator =
-            new Authenticator(
-                credentials, audit, Clock.systemUTC(), bootstrap.root().sid().value());
-        AccessTokenService accessTokens = new AccessTokenService(credentials, Clock.systemUTC());
+            new Authenticator(credentials, audit, clock, bootstrap.root().sid().value());
+        AccessTokenService accessTokens = new AccessTokenService(credentials, clock);
+        metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        TokenServerService tokenServer =
+            new TokenServerService(
+                flex,
+                keys,
+                credentials,
+                PasswordHasher.standard(),
+                new LocalLoginThrottle(ThrottlePolicy.DEFAULT, clock),
+                metrics,
+                rootInstance.sid(),
+                clock);
         web =
             new WebRoutes(
                 config.host(),
                 config.port(),
                 List.of(
                     new HealthRoutes(database::isReady),
-                    new AccountRoutes(authenticator, accounts, Clock.systemUTC()),
+                    new AccountRoutes(authenticator, accounts, clock),
                     new AuthTokenRoutes(authenticator, accounts),
                     new KeyRoutes(authenticator, accounts, keys, credentials),
                     new IamKeyRoutes(authenticator, accounts, keys),
                     new AccessTokenRoutes(authenticator, accessTokens),
                     new FlexRoutes(authenticator, accounts, flex),
-                    new EventRoutes(authenticator, audit.store())));
+                    new TokenServerRoutes(authenticator, accounts, flex, tokenServer),
+                    new EventRoutes(authenticator, audit.store()),
+                    new MetricsRoutes(metrics)));
       } catch (RuntimeException | IOException e) {
         database.close();
         throw e;
@@ -166,6 +197,7 @@ public final class CallsignServer implements AutoCloseable {
           // After the last request: its events are written before the database goes.
           audit.close();
         } finally {
+          metrics.close();
           database.close();
         }
       }

@@ -5,7 +5,7 @@ import java.util.Optional;
 /**
  * The Flex permission codes that roles grant and Flex tokens list in {@code token_info}. Twilio
  * documents only the shape of the codes ({@code FPN9999}, {@code FPN0000} for an agent); the
- * catalogue and its meanings are Callsign's (docs/design/0007-flex.md).
+ * catalogue and its meanings are Callsign's (docs/design/0007-flex-instances-users-roles.md).
  */
 public enum FlexPermission {
   /** Sign in to Flex. Every built-in role holds it. */

@@ -5,6 +5,7 @@ import io.callsign.server.http.ApiException;
 import io.callsign.tokens.sid.AccountSid;
 import io.callsign.tokens.sid.FlexInstanceSid;
 import io.callsign.tokens.sid.FlexUserSid;
+import io.callsign.tokens.sid.KeySid;
 import io.callsign.tokens.sid.WorkerSid;
 import java.text.Normalizer;
 import java.time.Clock;
@@ -89,6 +90,15 @@ public final class FlexService {
     }
     store.updateTokenTtl(instance.sid(), (int) ttl, now());
     return store.findInstance(instance.sid()).orElseThrow();
+  }
+
+  /**
+   * Records {@code key} as the API key that {@code instance}'s token server signs with, if the
+   * stored one is still {@code expected} ({@code null} before the first); false when another
+   * request changed it first.
+   */
+  public boolean replaceTokenServerKey(FlexInstance instance, KeySid expected, KeySid key) {
+    return store.replaceTokenServerKey(instance.sid(), expected, key, now());
   }
 
   // ---------------------------------------------------------------------------------- users
