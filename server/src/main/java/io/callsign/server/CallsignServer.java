@@ -12,6 +12,8 @@ import io.callsign.server.crypto.SecretFiles;
 import io.callsign.server.flex.FlexInstance;
 import io.callsign.server.flex.FlexRoutes;
 import io.callsign.server.flex.FlexService;
+import io.callsign.server.flex.FlexTokenRoutes;
+import io.callsign.server.flex.FlexTokenService;
 import io.callsign.server.flex.JdbiFlexStore;
 import io.callsign.server.http.Authenticator;
 import io.callsign.server.http.CredentialCache;
@@ -51,6 +53,17 @@ public final class CallsignServer implements AutoCloseable {
    * @throws UncheckedIOException when the data directory cannot be written
    */
   public CallsignServer(ServerConfig config) {
+    this(config, Clock.systemUTC());
+  }
+
+  /**
+   * Builds the server for {@code config}, taking the time from {@code clock} (tests move it to
+   * expire tokens without waiting).
+   *
+   * @throws IllegalArgumentException for bad operator input (e.g. malformed root credentials)
+   * @throws UncheckedIOException when the data directory cannot be written
+   */
+  public CallsignServer(ServerConfig config, Clock clock) {
     try {
       SecretFiles.ensureDirectory(config.dataDir());
       SecretBox box = SecretBox.open(config.masterKeysetJson(), config.dataDir());
@@ -69,16 +82,16 @@ public final class CallsignServer implements AutoCloseable {
                     box,
                     (h, account) ->
                         flexStore.insertInstanceFor(h, account.sid(), account.dateCreated())),
-                Clock.systemUTC());
+                clock);
         bootstrap =
             accounts.bootstrap(config.rootAccountSid(), config.rootAuthToken(), config.dataDir());
-        FlexService flex = new FlexService(flexStore, Clock.systemUTC());
+        FlexService flex = new FlexService(flexStore, clock);
         // Accounts created before Flex existed get theirs now.
         flex.createMissingInstances();
         FlexInstance rootInstance = flex.instanceOf(bootstrap.root().sid()).orElseThrow();
         AccountService.recordInCredentialsFile(
             bootstrap, FLEX_INSTANCE_VAR, rootInstance.sid().value());
-        KeyService keys = new KeyService(new JdbiKeyStore(database.jdbi(), box), Clock.systemUTC());
+        KeyService keys = new KeyService(new JdbiKeyStore(database.jdbi(), box), clock);
         // One cache of accounts and keys for authentication and token introspection alike.
         CredentialCache credentials = new CredentialCache(accounts, keys);
         // A deleted or changed key takes effect (on authentication and on its tokens) on this
@@ -87,19 +100,23 @@ public final class CallsignServer implements AutoCloseable {
         // So does a replaced auth token or a suspended account.
         accounts.onChange(credentials::invalidate);
         Authenticator authenticator = new Authenticator(credentials);
-        AccessTokenService accessTokens = new AccessTokenService(credentials, Clock.systemUTC());
+        AccessTokenService accessTokens = new AccessTokenService(credentials, clock);
+        FlexTokenService flexTokens = new FlexTokenService(flex, flexStore, credentials, clock);
+        // A deprovisioned user's tokens stop validating on this node at once.
+        flex.onUserChange(flexTokens::userChanged);
         web =
             new WebRoutes(
                 config.host(),
                 config.port(),
                 List.of(
                     new HealthRoutes(database::isReady),
-                    new AccountRoutes(authenticator, accounts, Clock.systemUTC()),
+                    new AccountRoutes(authenticator, accounts, clock),
                     new AuthTokenRoutes(authenticator, accounts),
                     new KeyRoutes(authenticator, accounts, keys, credentials),
                     new IamKeyRoutes(authenticator, accounts, keys),
                     new AccessTokenRoutes(authenticator, accessTokens),
-                    new FlexRoutes(authenticator, accounts, flex)));
+                    new FlexRoutes(authenticator, accounts, flex),
+                    new FlexTokenRoutes(authenticator, accounts, flex, flexTokens)));
       } catch (RuntimeException | IOException e) {
         database.close();
         throw e;
