@@ -16,6 +16,8 @@ import io.callsign.server.crypto.SecretFiles;
 import io.callsign.server.flex.FlexInstance;
 import io.callsign.server.flex.FlexRoutes;
 import io.callsign.server.flex.FlexService;
+import io.callsign.server.flex.FlexTokenRoutes;
+import io.callsign.server.flex.FlexTokenService;
 import io.callsign.server.flex.JdbiFlexStore;
 import io.callsign.server.flex.TokenServerRoutes;
 import io.callsign.server.flex.TokenServerService;
@@ -118,6 +120,9 @@ public final class CallsignServer implements AutoCloseable {
         Authenticator authenticator =
             new Authenticator(credentials, audit, clock, bootstrap.root().sid().value());
         AccessTokenService accessTokens = new AccessTokenService(credentials, clock);
+        FlexTokenService flexTokens = new FlexTokenService(flex, flexStore, credentials, clock);
+        // A deprovisioned user's tokens stop validating on this node at once.
+        flex.onUserChange(flexTokens::userChanged);
         metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         TokenServerService tokenServer =
             new TokenServerService(
@@ -141,6 +146,7 @@ public final class CallsignServer implements AutoCloseable {
                     new IamKeyRoutes(authenticator, accounts, keys),
                     new AccessTokenRoutes(authenticator, accessTokens),
                     new FlexRoutes(authenticator, accounts, flex),
+                    new FlexTokenRoutes(authenticator, accounts, flex, flexTokens),
                     new TokenServerRoutes(authenticator, accounts, flex, tokenServer),
                     new EventRoutes(authenticator, audit.store()),
                     new MetricsRoutes(metrics)));
