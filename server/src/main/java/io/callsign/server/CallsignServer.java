@@ -103,7 +103,7 @@ public final class CallsignServer implements AutoCloseable {
                 audit);
         bootstrap =
             accounts.bootstrap(config.rootAccountSid(), config.rootAuthToken(), config.dataDir());
-        FlexService flex = new FlexService(flexStore, clock);
+        FlexService flex = new FlexService(flexStore, clock, audit);
         // Accounts created before Flex existed get theirs now.
         flex.createMissingInstances();
         FlexInstance rootInstance = flex.instanceOf(bootstrap.root().sid()).orElseThrow();
@@ -120,7 +120,8 @@ public final class CallsignServer implements AutoCloseable {
         Authenticator authenticator =
             new Authenticator(credentials, audit, clock, bootstrap.root().sid().value());
         AccessTokenService accessTokens = new AccessTokenService(credentials, clock);
-        FlexTokenService flexTokens = new FlexTokenService(flex, flexStore, credentials, clock);
+        FlexTokenService flexTokens =
+            new FlexTokenService(flex, flexStore, credentials, clock, audit);
         // A deprovisioned user's tokens stop validating on this node at once.
         flex.onUserChange(flexTokens::userChanged);
         metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -341,4 +341,37 @@ class AuditTest {
         TestServers.get(port, "/2010-04-01/Accounts/" + SID + "/Keys.json", ROOT);
     assertThat(JSON.readTree(keys.body()).get("keys")).isEmpty();
   }
+
+  @Test
+  void flexUserLifecycleAndIssuedTokensAreRecorded() throws Exception {
+    String instance =
+        JSON.readTree(TestServers.get(port, "/v4/Instances", ROOT).body())
+            .get("instances")
+            .get(0)
+            .get("sid")
+            .asText();
+    String users = "/v4/Instances/" + instance + "/Users";
+    HttpResponse<String> p =
+        TestServers.sendJson(
+            port,
+            "POST",
+            users + "/Provision",
+            ROOT,
+            "{\"username\":\"alice\",\"email\":\"a@example.com\",\"full_name\":\"A\","
+                + "\"roles\":[\"agent\"],\"worker\":{}}");
+    String fu = JSON.readTree(p.body()).get("flex_user_sid").asText();
+    HttpResponse<String> minted =
+        TestServers.sendJson(port, "POST", users + "/" + fu + "/Tokens", ROOT, "{}");
+    assertThat(minted.statusCode()).as(minted.body()).isEqualTo(201);
+    String token = JSON.readTree(minted.body()).get("access_token").asText();
+    TestServers.sendJson(
+        port, "POST", users + "/Deprovision", ROOT, "{\"flex_user_sid\":\"" + fu + "\"}");
+    List<JsonNode> events = events("?ResourceSid=" + fu);
+    assertThat(events)
+        .extracting(e -> e.get("event_type").asText())
+        .containsExactly(
+            "flex-user.deprovisioned", "flex-user.token-issued", "flex-user.provisioned");
+    assertThat(events.get(1).get("event_data").get("token_id").asText()).isNotEmpty();
+    assertThat(events.toString()).doesNotContain(token);
+  }
 }

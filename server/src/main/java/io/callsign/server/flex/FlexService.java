@@ -1,5 +1,7 @@
 package io.callsign.server.flex;
 
+import io.callsign.server.audit.Audit;
+import io.callsign.server.audit.NewEvent;
 import io.callsign.server.http.ApiError;
 import io.callsign.server.http.ApiException;
 import io.callsign.tokens.sid.AccountSid;
@@ -12,6 +14,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -37,14 +40,45 @@ public final class FlexService {
   private static final int MAX_TTL = 86_400;
   private static final int ATTEMPTS = 5;
 
+  private static final String USER = "flex-user";
+  private static final String ROLE = "flex-role";
+
   private final FlexStore store;
   private final Clock clock;
+  private final Audit audit;
   private final List<Consumer<FlexUserSid>> onUserChange = new ArrayList<>();
 
-  /** A service over {@code store}, stamping times from {@code clock}. */
+  /** A service over {@code store}, stamping times from {@code clock}, with no audit trail. */
   public FlexService(FlexStore store, Clock clock) {
+    this(store, clock, Audit.NONE);
+  }
+
+  /**
+   * A service over {@code store}, stamping times from {@code clock}, recording every change in
+   * {@code audit} in the change's transaction.
+   */
+  public FlexService(FlexStore store, Clock clock, Audit audit) {
     this.store = store;
     this.clock = clock;
+    this.audit = audit;
+  }
+
+  private NewEvent userEvent(FlexUser u, String type, String what) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("username", u.username());
+    data.put("roles", u.roles());
+    data.put("instance_sid", u.instanceSid().value());
+    return NewEvent.byCaller(
+        u.accountSid().value(), type, u.sid().value(), USER, what, data, clock.instant());
+  }
+
+  private NewEvent roleEvent(FlexInstance i, FlexRole r, String type, String what) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("instance_sid", i.sid().value());
+    data.put("permissions", r.permissionCodes());
+    data.put("grants", r.grants().toJson());
+    return NewEvent.byCaller(
+        i.accountSid().value(), type, r.name(), ROLE, what, data, clock.instant());
   }
 
   /**
@@ -88,7 +122,17 @@ public final class FlexService {
       throw new ApiException(
           ApiError.invalidParameter("token_server_ttl", "1 to " + MAX_TTL + " seconds"));
     }
-    store.updateTokenTtl(instance.sid(), (int) ttl, now());
+    audit.atomically(
+        () -> store.updateTokenTtl(instance.sid(), (int) ttl, now()),
+        done ->
+            NewEvent.byCaller(
+                instance.accountSid().value(),
+                "flex-instance.updated",
+                instance.sid().value(),
+                "flex-instance",
+                "Flex instance updated",
+                Map.of("token_server_ttl", ttl),
+                clock.instant()));
     return store.findInstance(instance.sid()).orElseThrow();
   }
 
@@ -165,7 +209,10 @@ public final class FlexService {
                 0,
                 now,
                 now);
-        if (store.insertUser(user, key)) {
+        if (audit.atomically(
+            () -> store.insertUser(user, key),
+            done ->
+                done ? userEvent(user, "flex-user.provisioned", "Flex user provisioned") : null)) {
           return new Provisioned(user, true);
         }
         continue; // provisioned concurrently: update that one instead
@@ -193,7 +240,15 @@ public final class FlexService {
       if (sameFields(u, next)) {
         return new Provisioned(u, false);
       }
-      if (store.updateUser(next, u.version())) {
+      if (audit.atomically(
+          () -> store.updateUser(next, u.version()),
+          done ->
+              done
+                  ? userEvent(
+                      next,
+                      reactivate ? "flex-user.reactivated" : "flex-user.updated",
+                      reactivate ? "Flex user provisioned again" : "Flex user updated")
+                  : null)) {
         changed(u.sid());
         return new Provisioned(next, false);
       }
@@ -256,7 +311,9 @@ public final class FlexService {
       if (!c.deactivated() && sameFields(c, next)) {
         return Optional.of(c);
       }
-      if (store.updateUser(next, c.version())) {
+      if (audit.atomically(
+          () -> store.updateUser(next, c.version()),
+          done -> done ? userEvent(next, "flex-user.updated", "Flex user updated") : null)) {
         changed(sid);
         return Optional.of(next);
       }
@@ -299,7 +356,15 @@ public final class FlexService {
               c.version() + 1,
               c.dateCreated(),
               now);
-      if (store.updateUser(next, c.version())) {
+      if (audit.atomically(
+          () -> store.updateUser(next, c.version()),
+          done ->
+              done
+                  ? userEvent(
+                      next,
+                      "flex-user.deprovisioned",
+                      "Flex user deprovisioned; its tokens are revoked")
+                  : null)) {
         changed(sid);
         return true;
       }
@@ -354,7 +419,19 @@ public final class FlexService {
    * @return false when {@code instance} has no such user
    */
   public boolean setPasswordHash(FlexInstance instance, FlexUserSid sid, String hash) {
-    if (user(instance, sid).isEmpty() || !store.setPasswordHash(sid, hash, now())) {
+    Optional<FlexUser> u = user(instance, sid);
+    if (u.isEmpty()
+        || !audit.atomically(
+            () -> store.setPasswordHash(sid, hash, now()),
+            done ->
+                done
+                    ? userEvent(
+                        u.get(),
+                        hash == null ? "flex-user.password-removed" : "flex-user.password-set",
+                        hash == null
+                            ? "Token-server password removed"
+                            : "Token-server password set")
+                    : null)) {
       return false;
     }
     changed(sid);
@@ -509,7 +586,12 @@ public final class FlexService {
             false,
             now,
             now);
-    store.saveRole(instance.sid(), role);
+    audit.atomically(
+        () -> {
+          store.saveRole(instance.sid(), role);
+          return role;
+        },
+        r -> roleEvent(instance, r, "flex-role.created", "Flex role created"));
     return role;
   }
 
@@ -542,7 +624,12 @@ public final class FlexService {
             r.builtIn(),
             r.dateCreated() == null ? now : r.dateCreated(),
             now);
-    store.saveRole(instance.sid(), next);
+    audit.atomically(
+        () -> {
+          store.saveRole(instance.sid(), next);
+          return next;
+        },
+        saved -> roleEvent(instance, saved, "flex-role.updated", "Flex role updated"));
     return Optional.of(next);
   }
 
@@ -566,7 +653,10 @@ public final class FlexService {
               409,
               "Role " + name + " is held by " + holders + " active user(s); change them first"));
     }
-    return store.deleteRole(instance.sid(), name);
+    FlexRole gone = store.findRole(instance.sid(), name).orElseThrow();
+    return audit.atomically(
+        () -> store.deleteRole(instance.sid(), name),
+        done -> done ? roleEvent(instance, gone, "flex-role.deleted", "Flex role deleted") : null);
   }
 
   private static List<FlexPermission> permissions(List<String> codes) {

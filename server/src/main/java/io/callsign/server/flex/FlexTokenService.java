@@ -14,6 +14,8 @@ import com.nimbusds.jose.JWEObject;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.DirectEncrypter;
 import io.callsign.server.accounts.Account;
+import io.callsign.server.audit.Audit;
+import io.callsign.server.audit.NewEvent;
 import io.callsign.server.http.ApiError;
 import io.callsign.server.http.ApiException;
 import io.callsign.server.http.CredentialCache;
@@ -119,6 +121,7 @@ public final class FlexTokenService {
   private final FreshCache<FlexInstanceSid, Optional<FlexInstance>> instances;
   private final FreshCache<FlexUserSid, Optional<CachedUser>> users;
   private final FreshCache<String, Boolean> revoked;
+  private final Audit audit;
   private final AtomicLong lastPrune = new AtomicLong(Long.MIN_VALUE);
 
   /** A user with the permission codes its roles grant, computed once per load. */
@@ -130,6 +133,13 @@ public final class FlexTokenService {
    */
   public FlexTokenService(
       FlexService flex, FlexStore store, CredentialCache credentials, Clock clock) {
+    this(flex, store, credentials, clock, Audit.NONE);
+  }
+
+  /** As above, recording issued and revoked tokens in {@code audit}. */
+  public FlexTokenService(
+      FlexService flex, FlexStore store, CredentialCache credentials, Clock clock, Audit audit) {
+    this.audit = audit;
     this.flex = flex;
     this.store = store;
     this.credentials = credentials;
@@ -252,19 +262,39 @@ public final class FlexTokenService {
     } catch (JOSEException | IOException e) {
       throw new IllegalStateException("cannot encrypt a Flex token", e);
     }
-    return new Minted(
-        jwe.serialize(),
-        new FlexTokenInfo(
-            jti,
-            instance.accountSid(),
-            instance.sid(),
-            user.sid(),
-            user.username(),
-            user.roles(),
-            permissions,
-            user.workerSid(),
-            now,
-            exp));
+    Minted minted =
+        new Minted(
+            jwe.serialize(),
+            new FlexTokenInfo(
+                jti,
+                instance.accountSid(),
+                instance.sid(),
+                user.sid(),
+                user.username(),
+                user.roles(),
+                permissions,
+                user.workerSid(),
+                now,
+                exp));
+    // Recorded before the token is handed out: an issued token always has its event.
+    return audit.atomically(
+        () -> minted, m -> tokenEvent(m.info(), "flex-user.token-issued", "Flex token issued"));
+  }
+
+  // What an event says about a token: its id and lifetime, never the token.
+  private NewEvent tokenEvent(FlexTokenInfo info, String type, String what) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("token_id", info.tokenId());
+    data.put("instance_sid", info.instanceSid().value());
+    data.put("expiration", info.expiresAt().toString());
+    return NewEvent.byCaller(
+        info.accountSid().value(),
+        type,
+        info.userSid().value(),
+        "flex-user",
+        what,
+        data,
+        clock.instant());
   }
 
   // ---------------------------------------------------------------------------- validation
@@ -494,7 +524,12 @@ public final class FlexTokenService {
     FlexTokenInfo info = valid.info();
     Instant now = clock.instant();
     // Kept as long as validation would still accept it: its exp plus the skew.
-    store.revokeToken(info.tokenId(), info.instanceSid(), info.expiresAt().plus(CLOCK_SKEW));
+    audit.atomically(
+        () -> {
+          store.revokeToken(info.tokenId(), info.instanceSid(), info.expiresAt().plus(CLOCK_SKEW));
+          return info;
+        },
+        i -> tokenEvent(i, "flex-token.revoked", "Flex token revoked (logout)"));
     revoked.put(info.tokenId(), true);
     pruneNowAndThen(now);
     return validation;
