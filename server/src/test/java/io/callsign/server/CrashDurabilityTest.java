@@ -108,7 +108,9 @@ class CrashDurabilityTest {
                     }));
       }
       assertThat(enough.await(30, TimeUnit.SECONDS))
-          .as("%d keys acknowledged in 30 s", created.size())
+          .as(
+              "%d keys acknowledged in 30 s; other answers: %s; server log:%n%s",
+              created.size(), unexpected, server.output())
           .isTrue();
       inFlightAtKill = inFlight.get();
 
@@ -119,7 +121,9 @@ class CrashDurabilityTest {
         t.join(Duration.ofSeconds(15));
         assertThat(t.isAlive()).as(t.getName() + " still running").isFalse();
       }
-      assertThat(unexpected).as("answers other than 201").isEmpty();
+      assertThat(unexpected)
+          .as("answers other than 201; server log:%n%s", server.output())
+          .isEmpty();
       acknowledged.addAll(created);
       cutOffByKill = cutOff.get();
     }

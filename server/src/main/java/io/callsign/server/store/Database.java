@@ -33,6 +33,9 @@ public final class Database implements AutoCloseable {
     this.dataSource = dataSource;
     this.dialect = dialect;
     this.jdbi = Jdbi.create(dataSource);
+    if (dialect == Dialect.SQLITE) {
+      jdbi.setTransactionHandler(new SerialTransactions(jdbi.getTransactionHandler()));
+    }
   }
 
   /** The embedded database, {@code dataDir/callsign.db}. */
