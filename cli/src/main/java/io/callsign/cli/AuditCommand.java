@@ -3,14 +3,12 @@ package io.callsign.cli;
 import io.callsign.server.audit.AuditEvent;
 import io.callsign.server.audit.AuditStore;
 import io.callsign.server.audit.AuditVerifier;
+import io.callsign.server.audit.EventDates;
 import io.callsign.server.audit.JdbiAuditStore;
 import io.callsign.server.store.Database;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
@@ -105,7 +103,7 @@ final class AuditCommand {
     public Integer call() {
       Instant from;
       try {
-        from = since == null ? Instant.EPOCH : parse(since);
+        from = since == null ? Instant.EPOCH : EventDates.parse(since);
       } catch (DateTimeParseException e) {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--since: not a date or date-time: " + since);
@@ -123,14 +121,6 @@ final class AuditCommand {
             });
       }
       return 0;
-    }
-
-    private static Instant parse(String when) {
-      try {
-        return ZonedDateTime.parse(when).toInstant();
-      } catch (DateTimeParseException e) {
-        return LocalDate.parse(when).atStartOfDay(ZoneOffset.UTC).toInstant();
-      }
     }
 
     private static Map<String, Object> line(AuditEvent e) {

@@ -8,13 +8,13 @@ import io.callsign.server.http.Json;
 import io.callsign.server.http.Permission;
 import io.callsign.server.http.Principal;
 import io.callsign.server.http.Routes;
+import io.callsign.server.http.WebRoutes;
 import io.callsign.tokens.VerifiedAccessToken;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.format.DateTimeFormatter;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -112,8 +112,7 @@ public final class AccessTokenRoutes implements Routes {
    * @throws ApiException 415/20415 for any other content type
    */
   private static Params params(Context ctx, Set<Param> allowed) {
-    String type = ctx.contentType();
-    String media = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+    String media = WebRoutes.mediaType(ctx);
     return switch (media) {
       case FORM -> Params.form(ctx.formParamMap(), allowed);
       case JSON -> Params.json(ctx.body(), allowed);

@@ -2,6 +2,8 @@ package io.callsign.server.accesstokens;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.callsign.server.http.ApiError;
+import io.callsign.server.http.Json;
 import io.callsign.tokens.ChatGrant;
 import io.callsign.tokens.Grant;
 import io.callsign.tokens.PlaybackGrant;
@@ -50,7 +52,7 @@ final class GrantsReader {
     }
     if (!Set.of("video", "voice", "chat", "data_sync", "task_router", "player").contains(name)) {
       throw params.invalid(
-          Param.GRANTS, Params.printable(name), "unknown grant; expected " + KNOWN);
+          Param.GRANTS, ApiError.printable(name), "unknown grant; expected " + KNOWN);
     }
     Fields f = new Fields(name, body);
     return switch (name) {
@@ -118,7 +120,7 @@ final class GrantsReader {
     if (depth(node) > MAX_DEPTH) {
       throw params.invalid(Param.GRANTS, path, "nested more than " + MAX_DEPTH + " levels deep");
     }
-    return Params.MAPPER.convertValue(node, MAP);
+    return Json.STRICT.convertValue(node, MAP);
   }
 
   private static int depth(JsonNode node) {
@@ -148,7 +150,7 @@ final class GrantsReader {
         if (!allowed.contains(member.getKey())) {
           throw params.invalid(
               Param.GRANTS,
-              path + "." + Params.printable(member.getKey()),
+              path + "." + ApiError.printable(member.getKey()),
               "unknown field; expected " + String.join(", ", names));
         }
       }

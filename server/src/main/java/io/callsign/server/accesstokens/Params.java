@@ -1,13 +1,10 @@
 package io.callsign.server.accesstokens;
 
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.callsign.server.http.ApiError;
 import io.callsign.server.http.ApiException;
+import io.callsign.server.http.Json;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -20,12 +17,6 @@ import java.util.Set;
  * a token without what was meant. JSON {@code null} counts as absent.
  */
 final class Params {
-  /** Duplicate members and trailing content are refused rather than resolved silently. */
-  static final ObjectMapper MAPPER =
-      JsonMapper.builder()
-          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .build();
 
   private final boolean json;
   private final Map<Param, JsonNode> values;
@@ -47,7 +38,7 @@ final class Params {
       if (field.getValue().size() != 1) {
         throw new ApiException(ApiError.invalidParameter(field.getKey(), "given more than once"));
       }
-      values.put(param, MAPPER.getNodeFactory().textNode(field.getValue().getFirst()));
+      values.put(param, Json.STRICT.getNodeFactory().textNode(field.getValue().getFirst()));
     }
     return new Params(false, values);
   }
@@ -61,7 +52,7 @@ final class Params {
   static Params json(String body, Set<Param> allowed) {
     JsonNode root;
     try {
-      root = MAPPER.readTree(body);
+      root = Json.STRICT.readTree(body);
     } catch (JacksonException e) {
       // Jackson's message quotes the input: it is not echoed.
       throw new ApiException(ApiError.invalidBody("malformed JSON"));
@@ -90,13 +81,8 @@ final class Params {
       known.append(known.isEmpty() ? "" : ", ").append(p.name(json));
     }
     throw new ApiException(
-        ApiError.invalidParameter(printable(name), "unknown parameter; expected " + known));
-  }
-
-  // A parameter name is echoed in the message: keep it short and printable.
-  static String printable(String name) {
-    String shown = name.length() > 40 ? name.substring(0, 40) + "..." : name;
-    return shown.replaceAll("[^\\x20-\\x7e]", "?");
+        ApiError.invalidParameter(
+            ApiError.printable(name), "unknown parameter; expected " + known));
   }
 
   /** {@code p} as the caller names it: {@code ttl} in JSON, {@code Ttl} in a form. */
@@ -171,7 +157,7 @@ final class Params {
     }
     if (!json) {
       try {
-        node = MAPPER.readTree(node.textValue());
+        node = Json.STRICT.readTree(node.textValue());
       } catch (JacksonException e) {
         throw invalid(p, "not JSON");
       }

@@ -6,6 +6,7 @@ import io.callsign.server.http.ApiError;
 import io.callsign.server.http.ApiException;
 import io.callsign.server.http.Authenticator;
 import io.callsign.server.http.Json;
+import io.callsign.server.http.PageRequest;
 import io.callsign.server.http.Permission;
 import io.callsign.server.http.Principal;
 import io.callsign.server.http.Routes;
@@ -17,10 +18,6 @@ import io.javalin.http.Context;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
@@ -36,10 +33,6 @@ import java.util.Map;
 public final class EventRoutes implements Routes {
   private static final String LIST = "/v1/Events";
   private static final String ONE = LIST + "/{sid}";
-  private static final String OLDER = "PA";
-  private static final String NEWER = "PB";
-  private static final int DEFAULT_SIZE = 50;
-  private static final int MAX_SIZE = 1000;
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final List<String> FILTERS =
       List.of("ActorSid", "EventType", "ResourceSid", "SourceIpAddress", "StartDate", "EndDate");
@@ -68,11 +61,15 @@ public final class EventRoutes implements Routes {
   private void list(Context ctx) {
     Principal caller = caller(ctx);
     String account = caller.account().sid().value();
-    int size = pageSize(ctx.queryParam("PageSize"));
-    long page = pageNumber(ctx.queryParam("Page"));
-    String token = ctx.queryParam("PageToken");
-    Long older = cursor(token, OLDER);
-    Long newer = cursor(token, NEWER);
+    PageRequest req = PageRequest.parse(ctx::queryParam);
+    int size = req.pageSize();
+    long page = req.page();
+    // PA<seq>: the page of events older than seq; PB<seq>: the page of newer ones.
+    Long older = seq(req.after());
+    Long newer = seq(req.before());
+    if (req.token() != null && older == null && newer == null) {
+      throw new ApiException(ApiError.invalidParameter("PageToken"));
+    }
     AuditStore.Filter filter =
         new AuditStore.Filter(
             account,
@@ -97,21 +94,23 @@ public final class EventRoutes implements Routes {
       hasOlder = more;
       hasNewer = older != null;
     }
-    String base = WebRoutes.origin(ctx) + LIST + "?" + filterQuery(ctx);
+    String filters = filterQuery(ctx);
+    String base = WebRoutes.origin(ctx) + LIST + (filters.isEmpty() ? "" : "?" + filters);
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("page", page);
     meta.put("page_size", size);
-    meta.put("first_page_url", url(base, size, 0, null));
+    meta.put("first_page_url", PageRequest.uri(base, size, 0, null));
     meta.put(
         "previous_page_url",
         hasNewer && !events.isEmpty()
-            ? url(base, size, Math.max(0, page - 1), NEWER + events.getFirst().seq())
+            ? PageRequest.uri(
+                base, size, Math.max(0, page - 1), PageRequest.PREVIOUS + events.getFirst().seq())
             : null);
-    meta.put("url", url(base, size, page, token));
+    meta.put("url", PageRequest.uri(base, size, page, req.token()));
     meta.put(
         "next_page_url",
         hasOlder && !events.isEmpty()
-            ? url(base, size, page + 1, OLDER + events.getLast().seq())
+            ? PageRequest.uri(base, size, page + 1, PageRequest.NEXT + events.getLast().seq())
             : null);
     meta.put("key", "events");
     Map<String, Object> body = new LinkedHashMap<>();
@@ -177,12 +176,6 @@ public final class EventRoutes implements Routes {
     return q.toString();
   }
 
-  private static String url(String base, int size, long page, String token) {
-    String sep = base.endsWith("?") ? "" : "&";
-    String u = base + sep + "PageSize=" + size + "&Page=" + page;
-    return token == null ? u : u + "&PageToken=" + URLEncoder.encode(token, StandardCharsets.UTF_8);
-  }
-
   private static String blankToNull(String v) {
     return v == null || v.isEmpty() ? null : v;
   }
@@ -196,17 +189,7 @@ public final class EventRoutes implements Routes {
       return null;
     }
     try {
-      return ZonedDateTime.parse(raw).toInstant();
-    } catch (DateTimeParseException e) {
-      // twilio-java sends yyyy-MM-dd'T'HH:mm:ss with no offset: UTC, as Twilio reads it.
-    }
-    try {
-      return LocalDateTime.parse(raw).toInstant(ZoneOffset.UTC);
-    } catch (DateTimeParseException e) {
-      // perhaps a date alone
-    }
-    try {
-      return LocalDate.parse(raw).atStartOfDay(ZoneOffset.UTC).toInstant();
+      return EventDates.parse(raw);
     } catch (DateTimeParseException e) {
       throw new ApiException(
           ApiError.invalidParameter(
@@ -214,38 +197,12 @@ public final class EventRoutes implements Routes {
     }
   }
 
-  private static int pageSize(String raw) {
-    return (int) number(raw, "PageSize", DEFAULT_SIZE, 1, MAX_SIZE);
-  }
-
-  private static long pageNumber(String raw) {
-    return number(raw, "Page", 0, 0, Long.MAX_VALUE / 2);
-  }
-
-  private static long number(String raw, String name, long dflt, long min, long max) {
-    if (raw == null) {
-      return dflt;
-    }
-    try {
-      long n = Long.parseLong(raw);
-      if (n >= min && n <= max) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // answered below
-    }
-    throw new ApiException(ApiError.invalidParameter(name));
-  }
-
-  private static Long cursor(String token, String prefix) {
-    if (token == null || !token.startsWith(prefix)) {
-      if (token != null && !token.startsWith(OLDER) && !token.startsWith(NEWER)) {
-        throw new ApiException(ApiError.invalidParameter("PageToken"));
-      }
+  private static Long seq(String position) {
+    if (position == null) {
       return null;
     }
     try {
-      return Long.parseLong(token.substring(prefix.length()));
+      return Long.parseLong(position);
     } catch (NumberFormatException e) {
       throw new ApiException(ApiError.invalidParameter("PageToken"));
     }

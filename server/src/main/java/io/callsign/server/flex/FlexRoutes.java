@@ -8,6 +8,7 @@ import io.callsign.server.http.ApiException;
 import io.callsign.server.http.Authenticator;
 import io.callsign.server.http.Json;
 import io.callsign.server.http.JsonBody;
+import io.callsign.server.http.PageRequest;
 import io.callsign.server.http.Permission;
 import io.callsign.server.http.Principal;
 import io.callsign.server.http.Routes;
@@ -23,7 +24,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -41,8 +41,6 @@ public final class FlexRoutes implements Routes {
   private static final String ROLES = INSTANCE + "/Roles";
   private static final String ROLE = ROLES + "/{role}";
   private static final String JSON = "application/json";
-  private static final int DEFAULT_PAGE_SIZE = 50;
-  private static final int MAX_PAGE_SIZE = 1000;
   private static final String NEXT = "N";
   private static final String PREVIOUS = "P";
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -183,7 +181,7 @@ public final class FlexRoutes implements Routes {
 
   private void listUsers(Context ctx) {
     FlexInstance instance = instance(ctx, caller(ctx, Permission.FLEX_USERS_READ));
-    int pageSize = pageSize(ctx.queryParam("PageSize"));
+    int pageSize = PageRequest.parse(ctx::queryParam).pageSize();
     String username = ctx.queryParam("Username");
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("account_sid", instance.accountSid().value());
@@ -401,8 +399,7 @@ public final class FlexRoutes implements Routes {
    * @throws ApiException 415/20415 unless it is {@code application/json}
    */
   static JsonBody body(Context ctx, Set<String> allowed) {
-    String type = ctx.contentType();
-    String media = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+    String media = WebRoutes.mediaType(ctx);
     if (!media.equals(JSON)) {
       throw new ApiException(ApiError.unsupportedMediaType(JSON));
     }
@@ -419,21 +416,6 @@ public final class FlexRoutes implements Routes {
 
   static ApiException notFound(Context ctx) {
     return new ApiException(ApiError.notFound(ctx.path()));
-  }
-
-  private static int pageSize(String raw) {
-    if (raw == null) {
-      return DEFAULT_PAGE_SIZE;
-    }
-    try {
-      int size = Integer.parseInt(raw);
-      if (size >= 1 && size <= MAX_PAGE_SIZE) {
-        return size;
-      }
-    } catch (NumberFormatException e) {
-      // answered below
-    }
-    throw new ApiException(ApiError.invalidParameter("PageSize", "1 to " + MAX_PAGE_SIZE));
   }
 
   /** The v4 token-style paging envelope (twilio-wire.md 9.2). */

@@ -308,7 +308,7 @@ public final class FlexService {
               c.version() + 1,
               c.dateCreated(),
               now());
-      if (!c.deactivated() && sameFields(c, next)) {
+      if (sameFields(c, next)) {
         return Optional.of(c);
       }
       if (audit.atomically(
@@ -512,15 +512,11 @@ public final class FlexService {
       if (!known.contains(r)) {
         throw new ApiException(
             ApiError.invalidParameter(
-                "roles", "unknown role '" + printable(r) + "'; create it under Roles first"));
+                "roles",
+                "unknown role '" + ApiError.printable(r) + "'; create it under Roles first"));
       }
     }
     return List.copyOf(unique);
-  }
-
-  private static String printable(String s) {
-    String shown = s.length() > 64 ? s.substring(0, 64) + "..." : s;
-    return shown.replaceAll("[^\\x20-\\x7e]", "?");
   }
 
   // ---------------------------------------------------------------------------------- roles
@@ -643,7 +639,8 @@ public final class FlexService {
     if (FlexRole.builtIn(name).isPresent()) {
       throw new ApiException(ApiError.invalidParameter("name", "built-in roles cannot be deleted"));
     }
-    if (store.findRole(instance.sid(), name).isEmpty()) {
+    Optional<FlexRole> stored = store.findRole(instance.sid(), name);
+    if (stored.isEmpty()) {
       return false;
     }
     int holders = store.countActiveUsersWithRole(instance.sid(), name);
@@ -653,10 +650,12 @@ public final class FlexService {
               409,
               "Role " + name + " is held by " + holders + " active user(s); change them first"));
     }
-    FlexRole gone = store.findRole(instance.sid(), name).orElseThrow();
     return audit.atomically(
         () -> store.deleteRole(instance.sid(), name),
-        done -> done ? roleEvent(instance, gone, "flex-role.deleted", "Flex role deleted") : null);
+        done ->
+            done
+                ? roleEvent(instance, stored.get(), "flex-role.deleted", "Flex role deleted")
+                : null);
   }
 
   private static List<FlexPermission> permissions(List<String> codes) {
@@ -671,7 +670,7 @@ public final class FlexService {
                   () ->
                       new ApiException(
                           ApiError.invalidParameter(
-                              "permissions", "unknown code '" + printable(code) + "'"))));
+                              "permissions", "unknown code '" + ApiError.printable(code) + "'"))));
     }
     return List.copyOf(out);
   }

@@ -9,6 +9,7 @@ import io.callsign.server.http.JsonBody;
 import io.callsign.server.http.Permission;
 import io.callsign.server.http.Principal;
 import io.callsign.server.http.Routes;
+import io.callsign.server.http.WebRoutes;
 import io.callsign.tokens.sid.AccountSid;
 import io.callsign.tokens.sid.Sids;
 import io.javalin.config.RoutesConfig;
@@ -18,7 +19,6 @@ import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -248,8 +248,7 @@ public final class FlexTokenRoutes implements Routes {
     if (ctx.body().isEmpty()) {
       return null;
     }
-    String type = ctx.contentType();
-    String media = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+    String media = WebRoutes.mediaType(ctx);
     if (jsonToo && media.equals(JSON)) {
       return JsonBody.parse(ctx.body(), Set.of("token")).text("token");
     }
@@ -263,7 +262,8 @@ public final class FlexTokenRoutes implements Routes {
       if (!allowed.contains(field.getKey())) {
         throw new ApiException(
             ApiError.invalidParameter(
-                printable(field.getKey()), "unknown parameter; expected one of " + allowed));
+                ApiError.printable(field.getKey()),
+                "unknown parameter; expected one of " + allowed));
       }
       if (field.getValue().size() != 1) {
         throw new ApiException(ApiError.invalidParameter(field.getKey(), "given more than once"));
@@ -303,11 +303,5 @@ public final class FlexTokenRoutes implements Routes {
 
   private static String sid(io.callsign.tokens.sid.Sid sid) {
     return sid == null ? null : sid.value();
-  }
-
-  // A field name is echoed in the message: keep it short and printable.
-  private static String printable(String name) {
-    String shown = name.length() > 40 ? name.substring(0, 40) + "..." : name;
-    return shown.replaceAll("[^\\x20-\\x7e]", "?");
   }
 }

@@ -1,10 +1,7 @@
 package io.callsign.server.flex;
 
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.nimbusds.jose.EncryptionMethod;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
@@ -19,6 +16,8 @@ import io.callsign.server.audit.NewEvent;
 import io.callsign.server.http.ApiError;
 import io.callsign.server.http.ApiException;
 import io.callsign.server.http.CredentialCache;
+import io.callsign.server.http.FreshCache;
+import io.callsign.server.http.Json;
 import io.callsign.tokens.sid.AccountSid;
 import io.callsign.tokens.sid.FlexInstanceSid;
 import io.callsign.tokens.sid.FlexUserSid;
@@ -94,11 +93,7 @@ public final class FlexTokenService {
   private static final Duration PRUNE_EVERY = Duration.ofMinutes(1);
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
-  private static final ObjectMapper MAPPER =
-      JsonMapper.builder()
-          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .build();
+  private static final ObjectMapper MAPPER = Json.STRICT;
 
   // Claim names.
   private static final String JTI = "jti";

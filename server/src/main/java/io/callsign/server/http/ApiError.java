@@ -108,6 +108,15 @@ public record ApiError(int code, int httpStatus, String message) {
     return new ApiError(20_000 + status, status, message);
   }
 
+  /**
+   * {@code text} as it may be echoed in a message: at most 40 characters, printable ASCII (a name
+   * the caller sent may be anything).
+   */
+  public static String printable(String text) {
+    String shown = text.length() > 40 ? text.substring(0, 40) + "..." : text;
+    return shown.replaceAll("[^\\x20-\\x7e]", "?");
+  }
+
   /** The documentation link sent as {@code more_info}. */
   public String moreInfo() {
     return MORE_INFO + code;

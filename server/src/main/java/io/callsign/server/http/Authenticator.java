@@ -68,7 +68,7 @@ public final class Authenticator {
               "auth.succeeded",
               null,
               null,
-              "Authenticated with " + p.kind().wire(),
+              "Authenticated",
               Map.of("credential_kind", p.kind().wire()),
               clock.instant()));
       return p;

@@ -1,7 +1,5 @@
 package io.callsign.server.http;
 
-import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.callsign.server.accounts.Account;
 import io.callsign.server.accounts.AccountService;
 import io.callsign.server.accounts.AccountStatus;
@@ -13,10 +11,6 @@ import io.callsign.tokens.sid.KeySid;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.function.Function;
 
 /**
  * Accounts and keys as the hot paths need them (authenticating a request, verifying an Access
@@ -36,51 +30,15 @@ public final class CredentialCache {
   private static final Duration REFRESH = Duration.ofMillis(500);
   private static final long MAX_ENTRIES = 10_000;
 
-  // Loads run here, outside the caches' locks: concurrent requests for one SID then wait for the
-  // same load and share its outcome, a failure included. Loading under the lock, they would each
-  // wait for an unavailable database in turn (n requests, n connection timeouts), and on JDK 21 pin
-  // their carrier threads meanwhile.
-  private static final ExecutorService LOADS = Executors.newVirtualThreadPerTaskExecutor();
-
-  private final AsyncLoadingCache<AccountSid, Loaded<Optional<Account>>> accountCache;
-  private final AsyncLoadingCache<KeySid, Loaded<Optional<CachedKey>>> keyCache;
-
-  /** A load's outcome: the value, or why it could not be read (e.g. database unavailable). */
-  private record Loaded<V>(V value, RuntimeException failure) {}
+  private final FreshCache<AccountSid, Optional<Account>> accountCache;
+  private final FreshCache<KeySid, Optional<CachedKey>> keyCache;
 
   /** A cache in front of {@code accounts} and {@code keys}. */
   public CredentialCache(AccountService accounts, KeyService keys) {
-    this.accountCache = newCache(accounts::find);
-    this.keyCache = newCache(sid -> keys.find(sid).map(CachedKey::of));
-  }
-
-  private static <K, V> AsyncLoadingCache<K, Loaded<V>> newCache(Function<K, V> load) {
-    return Caffeine.newBuilder()
-        .maximumSize(MAX_ENTRIES)
-        .refreshAfterWrite(REFRESH)
-        .expireAfterWrite(EXPIRY)
-        .executor(LOADS)
-        .buildAsync(
-            key -> {
-              try {
-                return new Loaded<>(load.apply(key), null);
-              } catch (RuntimeException e) {
-                // Rather than a failed future, which Caffeine would log with its stack trace. A
-                // failed refresh replaces the entry too, so an outage is not hidden by old values.
-                return new Loaded<>(null, e);
-              }
-            });
-  }
-
-  private static <K, V> V get(AsyncLoadingCache<K, Loaded<V>> cache, K key) {
-    CompletableFuture<Loaded<V>> pending = cache.get(key);
-    Loaded<V> loaded = pending.join();
-    if (loaded.failure() != null) {
-      // Not cached: the requests that shared this load fail alike, the next one tries again.
-      cache.asMap().remove(key, pending);
-      throw loaded.failure();
-    }
-    return loaded.value();
+    this.accountCache = new FreshCache<>(accounts::find, v -> EXPIRY, REFRESH, MAX_ENTRIES);
+    this.keyCache =
+        new FreshCache<>(
+            sid -> keys.find(sid).map(CachedKey::of), v -> EXPIRY, REFRESH, MAX_ENTRIES);
   }
 
   /**
@@ -109,7 +67,7 @@ public final class CredentialCache {
 
   /** The account with this SID, if any. */
   public Optional<Account> account(AccountSid sid) {
-    return get(accountCache, sid);
+    return accountCache.get(sid);
   }
 
   /** The key with this SID, whatever its account, if any. */
@@ -119,7 +77,7 @@ public final class CredentialCache {
 
   /** The key with this SID and its signing key, if there is such a key. */
   public Optional<CachedKey> cachedKey(KeySid sid) {
-    return get(keyCache, sid);
+    return keyCache.get(sid);
   }
 
   /**
@@ -138,11 +96,11 @@ public final class CredentialCache {
 
   /** Forgets the cached entry of {@code sid}; call after changing that account. */
   public void invalidate(AccountSid sid) {
-    accountCache.synchronous().invalidate(sid);
+    accountCache.invalidate(sid);
   }
 
   /** Forgets the cached entry of {@code sid}; call after changing or deleting that key. */
   public void invalidate(KeySid sid) {
-    keyCache.synchronous().invalidate(sid);
+    keyCache.invalidate(sid);
   }
 }

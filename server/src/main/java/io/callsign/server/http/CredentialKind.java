@@ -9,9 +9,12 @@ public enum CredentialKind {
   STANDARD_KEY,
   RESTRICTED_KEY;
 
+  // Computed once: the audit trail names the kind of every authenticated request.
+  private final String wire = name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+
   /** How the audit trail names it, e.g. {@code main-key}. */
   public String wire() {
-    return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    return wire;
   }
 
   /** The kind of a key of {@code type}. */

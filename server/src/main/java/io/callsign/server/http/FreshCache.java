@@ -1,4 +1,4 @@
-package io.callsign.server.flex;
+package io.callsign.server.http;
 
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -10,14 +10,16 @@ import java.util.concurrent.Executors;
 import java.util.function.Function;
 
 /**
- * A Caffeine cache for the token-validation hot path, built like {@code http.CredentialCache}:
- * loads run outside the cache's locks on virtual threads, a failed load (e.g. the database is
- * unavailable) is not cached but thrown to every request that waited for it, and each value lives
- * for as long as {@code lifetime} says. With a {@code refresh}, an entry in use is reloaded in the
- * background once it is that old, while requests go on with the value they have, so a busy entry
- * never makes its requests wait for the database.
+ * A Caffeine cache for the hot paths (credentials, Flex token validation): loads run outside the
+ * cache's locks on virtual threads, so concurrent requests for one key share one load and its
+ * outcome (loading under the lock, they would each wait for an unavailable database in turn, and
+ * pin their carrier threads meanwhile); a failed load (e.g. the database is unavailable) is not
+ * cached but thrown to every request that waited for it; and each value lives for as long as {@code
+ * lifetime} says. With a {@code refresh}, an entry in use is reloaded in the background once it is
+ * that old, while requests go on with the value they have, so a busy entry never makes its requests
+ * wait for the database.
  */
-final class FreshCache<K, V> {
+public final class FreshCache<K, V> {
   private static final ExecutorService LOADS = Executors.newVirtualThreadPerTaskExecutor();
 
   /** A load's outcome: the value, or why it could not be read. */
@@ -31,7 +33,7 @@ final class FreshCache<K, V> {
    * @param lifetime how long a value may be served after it was loaded
    * @param refresh after how long a value in use is reloaded in the background, or {@code null}
    */
-  FreshCache(
+  public FreshCache(
       Function<K, V> load, Function<V, Duration> lifetime, Duration refresh, long maxEntries) {
     Caffeine<Object, Object> builder =
         Caffeine.newBuilder().maximumSize(maxEntries).executor(LOADS);
@@ -56,7 +58,7 @@ final class FreshCache<K, V> {
   }
 
   /** The value of {@code key}, loaded if need be. */
-  V get(K key) {
+  public V get(K key) {
     CompletableFuture<Loaded<V>> pending = cache.get(key);
     Loaded<V> loaded = pending.join();
     if (loaded.failure() != null) {
@@ -68,12 +70,12 @@ final class FreshCache<K, V> {
   }
 
   /** Sets the value of {@code key}, e.g. after this node wrote it. */
-  void put(K key, V value) {
+  public void put(K key, V value) {
     cache.put(key, CompletableFuture.completedFuture(new Loaded<>(value, null)));
   }
 
   /** Forgets {@code key}, so that the next request reads it afresh. */
-  void invalidate(K key) {
+  public void invalidate(K key) {
     cache.synchronous().invalidate(key);
   }
 }

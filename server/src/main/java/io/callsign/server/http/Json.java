@@ -1,13 +1,26 @@
 package io.callsign.server.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** JSON bodies. Routes build ordered maps with the exact wire names, so nothing is implicit. */
 public final class Json {
   private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  /**
+   * The mapper request bodies and tokens are read with: duplicate members and trailing content are
+   * refused rather than resolved silently (RFC 8725 section 2.6 for tokens; a typo in a body).
+   */
+  public static final ObjectMapper STRICT =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
 
   private Json() {}
 

@@ -1,11 +1,7 @@
 package io.callsign.server.http;
 
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,12 +13,6 @@ import java.util.Set;
  * never silently ignored. JSON {@code null} counts as absent.
  */
 public final class JsonBody {
-  private static final ObjectMapper MAPPER =
-      JsonMapper.builder()
-          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .build();
-
   private final ObjectNode root;
   private final String prefix;
 
@@ -40,7 +30,7 @@ public final class JsonBody {
   public static JsonBody parse(String body, Set<String> allowed) {
     JsonNode root;
     try {
-      root = body == null || body.isBlank() ? null : MAPPER.readTree(body);
+      root = body == null || body.isBlank() ? null : Json.STRICT.readTree(body);
     } catch (JacksonException e) {
       // Jackson's message quotes the input: it is not echoed.
       throw new ApiException(ApiError.invalidBody("malformed JSON"));
@@ -57,7 +47,7 @@ public final class JsonBody {
       if (!allowed.contains(name)) {
         throw new ApiException(
             ApiError.invalidParameter(
-                printable(prefix + name), "unknown member; expected one of " + allowed));
+                ApiError.printable(prefix + name), "unknown member; expected one of " + allowed));
       }
     }
     return new JsonBody(root, prefix);
@@ -168,11 +158,5 @@ public final class JsonBody {
   private JsonNode value(String name) {
     JsonNode v = root.get(name);
     return v == null || v.isNull() ? null : v;
-  }
-
-  // A member name is echoed in the message: keep it short and printable.
-  private static String printable(String name) {
-    String shown = name.length() > 40 ? name.substring(0, 40) + "..." : name;
-    return shown.replaceAll("[^\\x20-\\x7e]", "?");
   }
 }

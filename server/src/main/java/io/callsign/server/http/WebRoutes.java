@@ -8,6 +8,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -135,5 +136,11 @@ public final class WebRoutes {
   public static String origin(Context ctx) {
     URI url = URI.create(ctx.url());
     return url.getScheme() + "://" + url.getRawAuthority();
+  }
+
+  /** The request's media type without parameters, lower-cased ({@code ""} when none). */
+  public static String mediaType(Context ctx) {
+    String type = ctx.contentType();
+    return type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
   }
 }

@@ -6,6 +6,7 @@ import io.callsign.server.http.ApiError;
 import io.callsign.server.http.ApiException;
 import io.callsign.server.http.Authenticator;
 import io.callsign.server.http.Json;
+import io.callsign.server.http.PageRequest;
 import io.callsign.server.http.Permission;
 import io.callsign.server.http.Principal;
 import io.callsign.server.http.Rfc2822;
@@ -79,7 +80,7 @@ public final class IamKeyRoutes implements Routes {
     Principal caller = manager(ctx);
     AccountSid account = account(caller, ctx.queryParam(ACCOUNT_SID));
     PageRequest req = PageRequest.parse(ctx::queryParam);
-    KeyPage page = keys.page(account, req.after(), req.page(), req.pageSize());
+    KeyPage page = keys.page(account, KeyRoutes.after(req), req.page(), req.pageSize());
     List<Key> items = page.keys();
     String base = WebRoutes.origin(ctx) + LIST + "?" + ACCOUNT_SID + "=" + account.value();
     Map<String, Object> meta = new LinkedHashMap<>();

@@ -7,6 +7,7 @@ import io.callsign.server.http.ApiException;
 import io.callsign.server.http.Authenticator;
 import io.callsign.server.http.CredentialCache;
 import io.callsign.server.http.Json;
+import io.callsign.server.http.PageRequest;
 import io.callsign.server.http.Permission;
 import io.callsign.server.http.Principal;
 import io.callsign.server.http.Rfc2822;
@@ -71,7 +72,7 @@ public final class KeyRoutes implements Routes {
   private void list(Context ctx) {
     AccountSid account = authorize(ctx);
     PageRequest req = PageRequest.parse(ctx::queryParam);
-    KeyPage page = keys.page(account, req.after(), req.page(), req.pageSize());
+    KeyPage page = keys.page(account, after(req), req.page(), req.pageSize());
     String base = BASE + account.value() + "/Keys.json";
     List<Key> items = page.keys();
     long start = req.page() * req.pageSize();
@@ -183,5 +184,11 @@ public final class KeyRoutes implements Routes {
     body.put("date_created", Rfc2822.format(k.dateCreated()));
     body.put("date_updated", Rfc2822.format(k.dateUpdated()));
     return body;
+  }
+
+  /** The key a {@code PA<sid>} page token continues after, else {@code null} (page by number). */
+  static KeySid after(PageRequest req) {
+    String sid = req.after();
+    return sid != null && Sids.isValid(KeySid.PREFIX, sid) ? KeySid.of(sid) : null;
   }
 }
