@@ -43,6 +43,15 @@ final class ServeCommand implements Callable<Integer> {
   @Mixin DatabaseOptions data = new DatabaseOptions();
 
   @Option(
+      names = "--audit-retention-days",
+      defaultValue = "${env:CALLSIGN_AUDIT_RETENTION_DAYS:-90}",
+      description = {
+        "Days audit events are kept; older ones are deleted hourly, keeping the rest verifiable."
+            + " 0 keeps every event. Env: CALLSIGN_AUDIT_RETENTION_DAYS (default: 90)."
+      })
+  int auditRetentionDays;
+
+  @Option(
       names = "--check",
       description = {
         "Start, check that the service is ready (database reachable, migrations applied), then"
@@ -58,7 +67,16 @@ final class ServeCommand implements Callable<Integer> {
     return ServerConfig.defaults(env)
         .withListen(host, port)
         .withDataDir(data.dataDir)
-        .withDatabase(data.database());
+        .withDatabase(data.database())
+        .withAuditRetention(auditRetention());
+  }
+
+  private Duration auditRetention() {
+    if (auditRetentionDays < 0) {
+      throw new IllegalArgumentException(
+          "--audit-retention-days must be 0 (keep forever) or more, was " + auditRetentionDays);
+    }
+    return Duration.ofDays(auditRetentionDays);
   }
 
   /** Builds and starts the server; returns it running. */

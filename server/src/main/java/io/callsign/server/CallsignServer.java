@@ -7,6 +7,7 @@ import io.callsign.server.accounts.AccountService;
 import io.callsign.server.accounts.AuthTokenRoutes;
 import io.callsign.server.accounts.JdbiAccountStore;
 import io.callsign.server.audit.AuditLog;
+import io.callsign.server.audit.AuditRetention;
 import io.callsign.server.audit.EventRoutes;
 import io.callsign.server.audit.JdbiAuditStore;
 import io.callsign.server.config.ServerConfig;
@@ -55,6 +56,7 @@ public final class CallsignServer implements AutoCloseable {
 
   private final Database database;
   private final AuditLog audit;
+  private final AuditRetention retention;
   private final PrometheusMeterRegistry metrics;
   private final AccountService.Bootstrap bootstrap;
   private final WebRoutes web;
@@ -90,6 +92,7 @@ public final class CallsignServer implements AutoCloseable {
       try {
         database.migrate();
         audit = new AuditLog(new JdbiAuditStore(database.jdbi()), AUDIT_QUEUE);
+        retention = new AuditRetention(audit.store(), config.auditRetention(), clock);
         JdbiFlexStore flexStore = new JdbiFlexStore(database.jdbi(), box);
         // Every account gets its Flex instance in the transaction that creates it.
         AccountService accounts =
@@ -134,7 +137,8 @@ public final class CallsignServer implements AutoCloseable {
                 new LocalLoginThrottle(ThrottlePolicy.DEFAULT, clock),
                 metrics,
                 rootInstance.sid(),
-                clock);
+                clock,
+                audit);
         web =
             new WebRoutes(
                 config.host(),
@@ -164,6 +168,7 @@ public final class CallsignServer implements AutoCloseable {
   /** Starts serving; returns the bound port. */
   public int start() {
     audit.start();
+    retention.start();
     port = web.start();
     return port;
   }
@@ -202,6 +207,7 @@ public final class CallsignServer implements AutoCloseable {
       } finally {
         try {
           // After the last request: its events are written before the database goes.
+          retention.close();
           audit.close();
         } finally {
           metrics.close();

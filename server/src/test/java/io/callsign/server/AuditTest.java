@@ -14,6 +14,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -296,6 +297,94 @@ class AuditTest {
     port = server.start();
   }
 
+  /** Restarts the server on {@code clock}, keeping audit events for {@code retention}. */
+  private void restartAt(MutableClock clock, Duration retention) {
+    server.stop();
+    server =
+        new CallsignServer(
+            db.config(dir).withRootCredentials(SID, TOKEN).withAuditRetention(retention), clock);
+    port = server.start();
+  }
+
+  private long countEvents() {
+    try (Database database = db.open(dir)) {
+      long[] n = {0};
+      new JdbiAuditStore(database.jdbi()).forEach(0, e -> ++n[0] > 0);
+      return n[0];
+    }
+  }
+
+  @Test
+  void startWhenEventsOutliveRetentionThenPrunesThemAndTheRestVerifies() throws Exception {
+    MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    restartAt(clock, Duration.ofDays(30));
+    createKey();
+    createKey();
+    server.stop();
+    long before = countEvents();
+    assertThat(before).isGreaterThanOrEqualTo(2);
+
+    clock.advance(Duration.ofDays(31));
+    restartAt(clock, Duration.ofDays(30));
+    JsonNode fresh = createKey();
+    // The first prune runs in the background right after start.
+    Instant deadline = Instant.now().plusSeconds(20);
+    List<JsonNode> left;
+    do {
+      Thread.sleep(50);
+      HttpResponse<String> r = TestServers.get(port, "/v1/Events?PageSize=1000", ROOT);
+      left = new ArrayList<>();
+      JSON.readTree(r.body()).get("events").forEach(left::add);
+    } while (ofType(left, "api-key.created").size() != 1 && Instant.now().isBefore(deadline));
+    assertThat(ofType(left, "api-key.created"))
+        .singleElement()
+        .satisfies(
+            e -> assertThat(e.get("resource_sid").asText()).isEqualTo(fresh.get("sid").asText()));
+    server.stop();
+    try (Database database = db.open(dir)) {
+      JdbiAuditStore store = new JdbiAuditStore(database.jdbi());
+      AuditVerifier.Result r = AuditVerifier.verify(store);
+      assertThat(r.ok()).as(r.problem()).isTrue();
+      assertThat(store.chain().anchorSeq()).isGreaterThanOrEqualTo(before);
+    }
+  }
+
+  @Test
+  void startWhenRetentionIsZeroThenKeepsEveryEvent() throws Exception {
+    MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    restartAt(clock, Duration.ZERO);
+    createKey();
+    server.stop();
+    long before = countEvents();
+    clock.advance(Duration.ofDays(3650));
+    restartAt(clock, Duration.ZERO);
+    createKey();
+    server.stop();
+    // Nothing pruned: the old events are all there, plus the new ones.
+    assertThat(countEvents()).isGreaterThan(before);
+    try (Database database = db.open(dir)) {
+      assertThat(new JdbiAuditStore(database.jdbi()).chain().anchorSeq()).isZero();
+    }
+  }
+
+  @Test
+  void pruneWhenMoreDueThanOneBatchThenDeletesInBatchesAndStaysVerifiable() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      createKey();
+    }
+    server.stop();
+    try (Database database = db.open(dir)) {
+      JdbiAuditStore store = new JdbiAuditStore(database.jdbi());
+      long head = store.chain().headSeq();
+      assertThat(store.pruneBefore(Instant.now().plusSeconds(1), 2)).isEqualTo(2);
+      assertThat(store.chain().anchorSeq()).isEqualTo(2);
+      assertThat(AuditVerifier.verify(store).ok()).isTrue();
+      assertThat(store.pruneBefore(Instant.now().plusSeconds(1), 1_000)).isEqualTo(head - 2);
+      assertThat(AuditVerifier.verify(store).ok()).isTrue();
+    }
+    restart();
+  }
+
   @Test
   void pruningKeepsTheRemainingChainVerifiable() throws Exception {
     createKey();
@@ -304,9 +393,8 @@ class AuditTest {
     try (Database database = db.open(dir)) {
       JdbiAuditStore store = new JdbiAuditStore(database.jdbi());
       long head = store.chain().headSeq();
-      // Everything up to the newest event is older than "now + 1 s": all but none remain... prune
-      // all.
-      int pruned = store.pruneBefore(Instant.now().plusSeconds(1));
+      // Every event is older than "now + 1 s": all go.
+      int pruned = store.pruneBefore(Instant.now().plusSeconds(1), 1_000);
       assertThat(pruned).isEqualTo(head);
       assertThat(AuditVerifier.verify(store).ok()).isTrue();
     }

@@ -514,6 +514,59 @@ class TokenServerTest {
     token(HOME, "alice", PASSWORD);
   }
 
+  /** The root account's events of {@code type}, newest first, once the batched ones are written. */
+  private List<JsonNode> events(String type) throws Exception {
+    server.stop();
+    server = new CallsignServer(db.config(dir).withRootCredentials(SID, TOKEN), clock);
+    port = server.start();
+    JsonNode page = ok(get("/v1/Events?PageSize=1000&EventType=" + type, ROOT_AUTH), 200);
+    List<JsonNode> out = new ArrayList<>();
+    page.get("events").forEach(out::add);
+    return out;
+  }
+
+  @Test
+  void signInsAndRefusalsAreAuditedWithReasonAndNeverThePasswordOrAnUnknownUsername()
+      throws Exception {
+    JsonNode alice = user("alice", PASSWORD, "agent");
+    String fu = alice.get("flex_user_sid").asText();
+    token(HOME, "alice", PASSWORD);
+    assertBadCredentials(signIn(HOME, "alice", "wrong-" + PASSWORD));
+    String typo = "hunter2-typed-as-a-username";
+    assertBadCredentials(signIn(HOME, typo, "whatever-password"));
+    secrets.add("whatever-password");
+    secrets.add("wrong-" + PASSWORD);
+
+    List<JsonNode> ok = events("token-server.sign-in.succeeded");
+    assertThat(ok)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.get("actor_sid").asText()).isEqualTo(fu);
+              assertThat(e.get("actor_type").asText()).isEqualTo("flex-user");
+              assertThat(e.get("resource_sid").asText()).isEqualTo(fu);
+              assertThat(e.get("source").asText()).isEqualTo("token-server");
+              assertThat(e.get("source_ip_address").asText()).isEqualTo(HOME);
+              assertThat(e.get("event_data").get("instance_sid").asText()).isEqualTo(instance);
+            });
+    List<JsonNode> failed = events("token-server.sign-in.failed");
+    assertThat(failed)
+        .extracting(e -> e.get("event_data").get("reason").asText())
+        .containsExactlyInAnyOrder("wrong_password", "unknown_user");
+    JsonNode wrong =
+        failed.stream()
+            .filter(e -> e.get("event_data").get("reason").asText().equals("wrong_password"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(wrong.get("resource_sid").asText()).isEqualTo(fu);
+    assertThat(wrong.get("actor_type").asText()).isEqualTo("anonymous");
+    String all = failed.toString() + ok;
+    assertThat(all).doesNotContain(typo);
+    for (String secret : secrets) {
+      assertThat(all).doesNotContain(secret);
+    }
+  }
+
   @Test
   void malformedRequestsAre400And415() throws Exception {
     assertError(

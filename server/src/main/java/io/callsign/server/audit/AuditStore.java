@@ -70,10 +70,11 @@ public interface AuditStore {
   void forEach(long afterSeq, Predicate<AuditEvent> visitor);
 
   /**
-   * Deletes the events dated before {@code cutoff} from the start of the chain and moves the anchor
-   * to the last one deleted, so that what remains still verifies.
+   * Deletes up to {@code limit} events dated before {@code cutoff} from the start of the chain, in
+   * one transaction, and moves the anchor to the last one deleted, so that what remains still
+   * verifies.
    *
-   * @return how many were deleted
+   * @return how many were deleted (fewer than {@code limit} when no more are due)
    */
-  int pruneBefore(Instant cutoff);
+  int pruneBefore(Instant cutoff, int limit);
 }

@@ -267,7 +267,7 @@ public final class JdbiAuditStore implements AuditStore {
   }
 
   @Override
-  public int pruneBefore(Instant cutoff) {
+  public int pruneBefore(Instant cutoff, int limit) {
     return guard(
         () ->
             jdbi.inTransaction(
@@ -281,7 +281,9 @@ public final class JdbiAuditStore implements AuditStore {
                           .bind("cutoff", cutoff.toEpochMilli())
                           .mapTo(Long.class)
                           .findOne();
-                  long lastPruned = keepFrom.isPresent() ? keepFrom.get() - 1 : chain(h).headSeq();
+                  ChainState state = chain(h);
+                  long due = keepFrom.isPresent() ? keepFrom.get() - 1 : state.headSeq();
+                  long lastPruned = Math.min(due, state.anchorSeq() + limit);
                   Optional<String> anchor =
                       h.createQuery("SELECT hash FROM audit_events WHERE seq = :seq")
                           .bind("seq", lastPruned)

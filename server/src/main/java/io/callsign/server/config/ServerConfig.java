@@ -1,6 +1,7 @@
 package io.callsign.server.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
@@ -16,6 +17,7 @@ import java.util.Objects;
  * @param rootAccountSid {@code CALLSIGN_ACCOUNT_SID}, or {@code null}
  * @param rootAuthToken {@code CALLSIGN_AUTH_TOKEN}, or {@code null}
  * @param masterKeysetJson {@code CALLSIGN_MASTER_KEYSET}, a Tink JSON keyset, or {@code null}
+ * @param auditRetention how long audit events are kept; {@link Duration#ZERO} keeps them forever
  */
 public record ServerConfig(
     String host,
@@ -24,7 +26,8 @@ public record ServerConfig(
     DatabaseConfig database,
     String rootAccountSid,
     String rootAuthToken,
-    String masterKeysetJson) {
+    String masterKeysetJson,
+    Duration auditRetention) {
 
   /** The default interface: loopback only, so a fresh install is not exposed by accident. */
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -34,6 +37,9 @@ public record ServerConfig(
 
   /** The default data directory, relative to the working directory. */
   public static final Path DEFAULT_DATA_DIR = Path.of("data");
+
+  /** How long audit events are kept unless configured otherwise. */
+  public static final Duration DEFAULT_AUDIT_RETENTION = Duration.ofDays(90);
 
   /** Validates every field. */
   public ServerConfig {
@@ -47,6 +53,30 @@ public record ServerConfig(
     rootAccountSid = blankToNull(rootAccountSid);
     rootAuthToken = blankToNull(rootAuthToken);
     masterKeysetJson = blankToNull(masterKeysetJson);
+    Objects.requireNonNull(auditRetention, "auditRetention");
+    if (auditRetention.isNegative()) {
+      throw new IllegalArgumentException("audit retention must not be negative");
+    }
+  }
+
+  /** A configuration with the default audit retention. */
+  public ServerConfig(
+      String host,
+      int port,
+      Path dataDir,
+      DatabaseConfig database,
+      String rootAccountSid,
+      String rootAuthToken,
+      String masterKeysetJson) {
+    this(
+        host,
+        port,
+        dataDir,
+        database,
+        rootAccountSid,
+        rootAuthToken,
+        masterKeysetJson,
+        DEFAULT_AUDIT_RETENTION);
   }
 
   /**
@@ -66,30 +96,44 @@ public record ServerConfig(
   /** A copy listening on {@code host} and {@code port}. */
   public ServerConfig withListen(String newHost, int newPort) {
     return new ServerConfig(
-        newHost, newPort, dataDir, database, rootAccountSid, rootAuthToken, masterKeysetJson);
+        newHost,
+        newPort,
+        dataDir,
+        database,
+        rootAccountSid,
+        rootAuthToken,
+        masterKeysetJson,
+        auditRetention);
   }
 
   /** A copy keeping its files in {@code dir}. */
   public ServerConfig withDataDir(Path dir) {
     return new ServerConfig(
-        host, port, dir, database, rootAccountSid, rootAuthToken, masterKeysetJson);
+        host, port, dir, database, rootAccountSid, rootAuthToken, masterKeysetJson, auditRetention);
   }
 
   /** A copy using {@code db} ({@code null} for the embedded SQLite database). */
   public ServerConfig withDatabase(DatabaseConfig db) {
     return new ServerConfig(
-        host, port, dataDir, db, rootAccountSid, rootAuthToken, masterKeysetJson);
+        host, port, dataDir, db, rootAccountSid, rootAuthToken, masterKeysetJson, auditRetention);
   }
 
   /** A copy with the root account's credentials given (either may be {@code null}). */
   public ServerConfig withRootCredentials(String sid, String authToken) {
-    return new ServerConfig(host, port, dataDir, database, sid, authToken, masterKeysetJson);
+    return new ServerConfig(
+        host, port, dataDir, database, sid, authToken, masterKeysetJson, auditRetention);
+  }
+
+  /** A copy keeping audit events for {@code retention} ({@link Duration#ZERO}: forever). */
+  public ServerConfig withAuditRetention(Duration retention) {
+    return new ServerConfig(
+        host, port, dataDir, database, rootAccountSid, rootAuthToken, masterKeysetJson, retention);
   }
 
   // Secrets stay out of logs and exception messages even when the whole config is printed.
   @Override
   public String toString() {
-    return "ServerConfig[host=%s, port=%d, dataDir=%s, database=%s, rootAccountSid=%s, rootAuthToken=%s, masterKeyset=%s]"
+    return "ServerConfig[host=%s, port=%d, dataDir=%s, database=%s, rootAccountSid=%s, rootAuthToken=%s, masterKeyset=%s, auditRetention=%s]"
         .formatted(
             host,
             port,
@@ -97,7 +141,8 @@ public record ServerConfig(
             database,
             rootAccountSid,
             rootAuthToken == null ? null : "***",
-            masterKeysetJson == null ? null : "***");
+            masterKeysetJson == null ? null : "***",
+            auditRetention);
   }
 
   private static String blankToNull(String value) {

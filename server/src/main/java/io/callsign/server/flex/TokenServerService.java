@@ -1,9 +1,12 @@
 package io.callsign.server.flex;
 
+import io.callsign.server.audit.Audit;
+import io.callsign.server.audit.NewEvent;
 import io.callsign.server.crypto.PasswordHasher;
 import io.callsign.server.http.ApiError;
 import io.callsign.server.http.ApiException;
 import io.callsign.server.http.CredentialCache;
+import io.callsign.server.http.RequestContext;
 import io.callsign.server.keys.Key;
 import io.callsign.server.keys.KeyService;
 import io.callsign.server.keys.KeyType;
@@ -25,7 +28,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +66,7 @@ public final class TokenServerService {
   private final LoginThrottle throttle;
   private final FlexInstanceSid defaultInstance;
   private final Clock clock;
+  private final Audit audit;
   private final Counter signIns;
   private final Counter badCredentials;
   private final Counter throttled;
@@ -76,6 +82,7 @@ public final class TokenServerService {
    * @param metrics where its counters are registered
    * @param defaultInstance the instance used when a sign-in names none (the root account's)
    * @param clock the time of its tokens
+   * @param audit where sign-ins and refusals are recorded (batched: they are high-volume)
    */
   public TokenServerService(
       FlexService flex,
@@ -85,7 +92,8 @@ public final class TokenServerService {
       LoginThrottle throttle,
       MeterRegistry metrics,
       FlexInstanceSid defaultInstance,
-      Clock clock) {
+      Clock clock,
+      Audit audit) {
     this.flex = flex;
     this.keys = keys;
     this.credentials = credentials;
@@ -93,6 +101,7 @@ public final class TokenServerService {
     this.throttle = throttle;
     this.defaultInstance = defaultInstance;
     this.clock = clock;
+    this.audit = audit;
     this.signIns =
         Counter.builder("callsign.token_server.sign_ins")
             .description("Access Tokens issued by the token server")
@@ -156,7 +165,7 @@ public final class TokenServerService {
         || username.length() > MAX_USERNAME
         || password.codePointCount(0, password.length()) > MAX_PASSWORD
         || !PasswordHasher.isWellFormed(password)) {
-      return bad();
+      return refused(resolve(instanceSid).orElse(null), null, "malformed");
     }
     Optional<FlexInstance> instance = resolve(instanceSid);
     String user =
@@ -166,6 +175,7 @@ public final class TokenServerService {
     LoginThrottle.Admission admission = throttle.admit(new LoginThrottle.Attempt(user, source));
     if (admission instanceof LoginThrottle.Refused refused) {
       throttled.increment();
+      record(instance.orElse(null), null, "throttled");
       return new SignIn.Throttled(refused.retryAfter());
     }
     LoginThrottle.Admitted admitted = (LoginThrottle.Admitted) admission;
@@ -174,22 +184,68 @@ public final class TokenServerService {
       FlexUser found = instance.flatMap(i -> flex.userByUsername(i, username)).orElse(null);
       // The password is checked first, whatever else is wrong, so that every refusal costs the
       // same.
-      boolean ok = passwordMatches(found, password) && !found.deactivated();
-      ok = ok && isActive(instance.orElseThrow());
-      if (!ok) {
+      boolean passwordOk = passwordMatches(found, password);
+      String refusal =
+          !passwordOk
+              ? (found == null ? "unknown_user" : "wrong_password")
+              : found.deactivated()
+                  ? "user_deactivated"
+                  : !isActive(instance.orElseThrow()) ? "account_not_active" : null;
+      if (refusal != null) {
         settled = true;
-        return bad();
+        return refused(instance.orElse(null), found, refusal);
       }
       throttle.succeeded(admitted);
       settled = true;
-      SignIn issued = issue(instance.orElseThrow(), found);
+      SignIn.Issued issued = issue(instance.orElseThrow(), found);
       signIns.increment();
+      record(instance.orElseThrow(), found, null);
       return issued;
     } finally {
       if (!settled) {
         throttle.abandoned(admitted);
       }
     }
+  }
+
+  private SignIn refused(FlexInstance instance, FlexUser user, String reason) {
+    record(instance, user, reason);
+    return bad();
+  }
+
+  /**
+   * Records a sign-in ({@code reason} null) or a refusal for the audit trail. A refusal names the
+   * user only when one exists: an attempted username that matches nobody may be a password typed in
+   * the wrong field, so it is not kept.
+   */
+  private void record(FlexInstance instance, FlexUser user, String reason) {
+    FlexInstance where = instance != null ? instance : flex.instance(defaultInstance).orElse(null);
+    if (where == null) {
+      return;
+    }
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("instance_sid", where.sid().value());
+    if (reason != null) {
+      data.put("reason", reason);
+    }
+    RequestContext rc = RequestContext.current();
+    // The actor is the user signing in (nobody known when refused), not an API credential.
+    audit.submit(
+        new NewEvent(
+            where.accountSid().value(),
+            reason == null ? user.sid().value() : null,
+            reason == null ? "flex-user" : "anonymous",
+            reason == null ? "token-server.sign-in.succeeded" : "token-server.sign-in.failed",
+            user == null ? null : user.sid().value(),
+            user == null ? null : "flex-user",
+            "token-server",
+            rc == null ? null : rc.sourceIpAddress(),
+            rc == null ? null : rc.userAgent(),
+            clock.instant(),
+            reason == null
+                ? "Flex user " + user.username() + " signed in to the token server"
+                : "Token server sign-in refused: " + reason,
+            data));
   }
 
   private SignIn bad() {

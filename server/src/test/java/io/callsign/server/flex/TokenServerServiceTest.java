@@ -7,6 +7,7 @@ import io.callsign.server.accounts.Account;
 import io.callsign.server.accounts.AccountService;
 import io.callsign.server.accounts.AccountStatus;
 import io.callsign.server.accounts.JdbiAccountStore;
+import io.callsign.server.audit.Audit;
 import io.callsign.server.crypto.PasswordHasher;
 import io.callsign.server.crypto.SecretBox;
 import io.callsign.server.http.CredentialCache;
@@ -78,7 +79,8 @@ class TokenServerServiceTest {
             new LocalLoginThrottle(ThrottlePolicy.DEFAULT, clock),
             new SimpleMeterRegistry(),
             instance.sid(),
-            clock);
+            clock,
+            Audit.NONE);
   }
 
   @AfterEach
