@@ -1,5 +1,6 @@
 package io.callsign.cli;
 
+import io.callsign.server.logs.Logs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -25,6 +26,8 @@ public final class Main {
   static final int EXIT_NEGATIVE = 1;
 
   public static void main(String[] args) {
+    // Plain text at info on stderr until a command says otherwise (serve reads its own options).
+    Logs.configure(Logs.Format.TEXT, org.slf4j.event.Level.INFO, System.err);
     System.exit(commandLine().execute(args));
   }
 

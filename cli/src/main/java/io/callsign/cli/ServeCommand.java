@@ -2,6 +2,7 @@ package io.callsign.cli;
 
 import io.callsign.server.CallsignServer;
 import io.callsign.server.config.ServerConfig;
+import io.callsign.server.logs.Logs;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,6 +51,25 @@ final class ServeCommand implements Callable<Integer> {
             + " 0 keeps every event. Env: CALLSIGN_AUDIT_RETENTION_DAYS (default: 90)."
       })
   int auditRetentionDays;
+
+  @Option(
+      names = "--log-format",
+      defaultValue = "${env:CALLSIGN_LOG_FORMAT:-text}",
+      description = {
+        "text (for people) or json (one object per line, for collectors). Every line names its"
+            + " request id, also sent as the Twilio-Request-Id header. Env: CALLSIGN_LOG_FORMAT"
+            + " (default: text)."
+      })
+  String logFormat;
+
+  @Option(
+      names = "--log-level",
+      defaultValue = "${env:CALLSIGN_LOG_LEVEL:-info}",
+      description = {
+        "error, warn, info, debug or trace; debug adds a line per request. Secrets are never"
+            + " logged at any level. Env: CALLSIGN_LOG_LEVEL (default: info)."
+      })
+  String logLevel;
 
   @Option(
       names = "--check",
@@ -103,6 +123,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    Logs.configure(Logs.Format.parse(logFormat), Logs.level(logLevel), System.err);
     CallsignServer server = start(System.getenv());
     if (check) {
       boolean ready = answersReady(server.port());

@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,6 +57,32 @@ class ServeCommandTest {
     assertThat(cfg.database().user()).isEqualTo("cs");
     assertThat(cfg.rootAccountSid()).isEqualTo("ACx");
     assertThat(cfg.toString()).doesNotContain("pw");
+  }
+
+  @Test
+  void serveWhenAuditRetentionGivenThenConfigCarriesItAndDefaultIs90Days() {
+    assertThat(parse().config(Map.of()).auditRetention()).isEqualTo(Duration.ofDays(90));
+    assertThat(parse("--audit-retention-days", "7").config(Map.of()).auditRetention())
+        .isEqualTo(Duration.ofDays(7));
+    assertThat(parse("--audit-retention-days", "0").config(Map.of()).auditRetention()).isZero();
+  }
+
+  @Test
+  void serveWhenAuditRetentionNegativeThenUsageError() {
+    CliRun run =
+        CliRun.of("serve", "--data", dir.toString(), "--port", "0", "--audit-retention-days", "-1");
+    assertThat(run.status()).isEqualTo(2);
+    assertThat(run.err()).contains("--audit-retention-days must be 0 (keep forever) or more");
+  }
+
+  @Test
+  void serveWhenLogFormatOrLevelUnknownThenUsageErrorNamingTheChoices() {
+    CliRun format = CliRun.of("serve", "--data", dir.toString(), "--log-format", "xml");
+    assertThat(format.status()).isEqualTo(2);
+    assertThat(format.err()).contains("log format must be text or json");
+    CliRun level = CliRun.of("serve", "--data", dir.toString(), "--log-level", "loud");
+    assertThat(level.status()).isEqualTo(2);
+    assertThat(level.err()).contains("error, warn, info, debug, trace");
   }
 
   @Test

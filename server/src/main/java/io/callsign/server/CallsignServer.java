@@ -34,6 +34,12 @@ import io.callsign.server.keys.KeyService;
 import io.callsign.server.store.Database;
 import io.callsign.server.throttle.LocalLoginThrottle;
 import io.callsign.server.throttle.ThrottlePolicy;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -58,6 +64,7 @@ public final class CallsignServer implements AutoCloseable {
   private final AuditLog audit;
   private final AuditRetention retention;
   private final PrometheusMeterRegistry metrics;
+  private final JvmGcMetrics gcMetrics;
   private final AccountService.Bootstrap bootstrap;
   private final WebRoutes web;
   private final Object lifecycle = new Object();
@@ -128,6 +135,22 @@ public final class CallsignServer implements AutoCloseable {
         // A deprovisioned user's tokens stop validating on this node at once.
         flex.onUserChange(flexTokens::userChanged);
         metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Listens to the JVM's GC notifications until closed.
+        gcMetrics = new JvmGcMetrics();
+        for (MeterBinder binder :
+            List.of(
+                audit,
+                credentials,
+                authenticator,
+                accessTokens,
+                flexTokens,
+                new JvmMemoryMetrics(),
+                gcMetrics,
+                new JvmThreadMetrics(),
+                new ProcessorMetrics(),
+                new UptimeMetrics())) {
+          binder.bindTo(metrics);
+        }
         TokenServerService tokenServer =
             new TokenServerService(
                 flex,
@@ -154,7 +177,8 @@ public final class CallsignServer implements AutoCloseable {
                     new FlexTokenRoutes(authenticator, accounts, flex, flexTokens),
                     new TokenServerRoutes(authenticator, accounts, flex, tokenServer),
                     new EventRoutes(authenticator, audit.store()),
-                    new MetricsRoutes(metrics)));
+                    new MetricsRoutes(metrics)),
+                metrics);
       } catch (RuntimeException | IOException e) {
         database.close();
         throw e;
@@ -210,6 +234,7 @@ public final class CallsignServer implements AutoCloseable {
           retention.close();
           audit.close();
         } finally {
+          gcMetrics.close();
           metrics.close();
           database.close();
         }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.callsign.server.http.HealthRoutes;
 import io.callsign.server.http.Routes;
 import io.callsign.server.http.WebRoutes;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,7 +59,9 @@ class DrainTest {
                   ctx.result("drained");
                   handlerFinished.set(true);
                 });
-    WebRoutes web = new WebRoutes("127.0.0.1", 0, List.of(new HealthRoutes(() -> true), slow));
+    WebRoutes web =
+        new WebRoutes(
+            "127.0.0.1", 0, List.of(new HealthRoutes(() -> true), slow), new SimpleMeterRegistry());
     int port = web.start();
     CompletableFuture<HttpResponse<String>> inFlight =
         HttpClient.newHttpClient()

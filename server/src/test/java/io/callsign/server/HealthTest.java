@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.callsign.server.http.HealthRoutes;
 import io.callsign.server.http.WebRoutes;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,7 +38,9 @@ class HealthTest {
 
   @Test
   void readyzWhenDatabaseNotReadyThenReturns503WithTwilioError() throws Exception {
-    WebRoutes web = new WebRoutes("127.0.0.1", 0, List.of(new HealthRoutes(() -> false)));
+    WebRoutes web =
+        new WebRoutes(
+            "127.0.0.1", 0, List.of(new HealthRoutes(() -> false)), new SimpleMeterRegistry());
     int port = web.start();
     try {
       HttpResponse<String> res = get(port, "/readyz", null);

@@ -61,6 +61,19 @@ final class TestServers {
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** POSTs the form {@code body} (already encoded) to {@code path}. */
+  static HttpResponse<String> sendForm(int port, String path, String authorization, String body)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   /** The official twilio-java client, pointed at a test server through {@code loopback}. */
   static TwilioRestClient twilioClient(
       LoopbackTwilioClient loopback, String user, String password, String accountSid) {

@@ -4,6 +4,7 @@ import io.callsign.server.accounts.Account;
 import io.callsign.server.http.ApiError;
 import io.callsign.server.http.ApiException;
 import io.callsign.server.http.CredentialCache;
+import io.callsign.server.http.EnumCounts;
 import io.callsign.server.http.Permission;
 import io.callsign.server.http.Principal;
 import io.callsign.server.keys.Key;
@@ -16,8 +17,13 @@ import io.callsign.tokens.TokenError;
 import io.callsign.tokens.VerifiedAccessToken;
 import io.callsign.tokens.sid.AccountSid;
 import io.callsign.tokens.sid.KeySid;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Minting Access Tokens for clients that do not embed the library, and introspecting them (RFC 7662
@@ -27,7 +33,7 @@ import java.time.Instant;
  * not touch the database, and a deleted key or an account that is no longer active makes its tokens
  * inactive at once on this node (within the cache's second on others).
  */
-public final class AccessTokenService {
+public final class AccessTokenService implements MeterBinder {
   private static final String INVALID_ISSUER = TokenError.INVALID_ISSUER_OR_SUBJECT.title() + ": ";
   // One message for a key that never existed, was deleted, or belongs to an account the caller may
   // not see, so that introspection cannot be used to probe for keys or accounts.
@@ -42,6 +48,9 @@ public final class AccessTokenService {
   private final CredentialCache credentials;
   private final Clock clock;
   private final AccessTokenVerifier verifier;
+  private final LongAdder minted = new LongAdder();
+  private final LongAdder active = new LongAdder();
+  private final EnumCounts<TokenError> inactive = new EnumCounts<>(TokenError.class);
 
   // The introspection running on this thread. The verifier is built once and calls its KeyLookup
   // synchronously from verify(), so this is how the lookup learns who is asking.
@@ -119,7 +128,30 @@ public final class AccessTokenService {
                   + AccessTokenVerifier.DEFAULT_MAX_TOKEN_LENGTH
                   + " characters; shorten the identity or the grants"));
     }
+    minted.increment();
     return new Minted(jwt, request.identity(), key.sid(), token.getExpiration().toInstant());
+  }
+
+  /**
+   * Registers {@code callsign_access_tokens_minted_total} and {@code
+   * callsign_access_tokens_introspected_total} (by outcome and Twilio code).
+   */
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    FunctionCounter.builder("callsign.access_tokens.minted", minted, LongAdder::doubleValue)
+        .description("Access Tokens minted over the API")
+        .register(registry);
+    String introspected = "callsign.access_tokens.introspected";
+    String description = "Access Tokens introspected, by outcome";
+    FunctionCounter.builder(introspected, active, LongAdder::doubleValue)
+        .description(description)
+        .tags("outcome", "active", "code", "")
+        .register(registry);
+    inactive.register(
+        registry,
+        introspected,
+        description,
+        e -> Tags.of("outcome", "inactive", "code", Integer.toString(e.code())));
   }
 
   private Key chooseSigningKey(Principal caller, MintRequest request) {
@@ -159,8 +191,11 @@ public final class AccessTokenService {
     Lookup lookup = new Lookup(caller.account().sid());
     lookups.set(lookup);
     try {
-      return new Introspection.Active(verifier.verify(token));
+      Introspection.Active result = new Introspection.Active(verifier.verify(token));
+      active.increment();
+      return result;
     } catch (InvalidTokenException e) {
+      inactive.increment(e.error());
       if (e.error() == TokenError.INVALID_ISSUER_OR_SUBJECT && lookup.refusal != null) {
         return new Introspection.Inactive(e.code(), lookup.refusal);
       }

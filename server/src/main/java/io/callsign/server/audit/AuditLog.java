@@ -1,5 +1,9 @@
 package io.callsign.server.audit;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -16,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * acknowledged change always has its event. High-volume events (authentications) are queued ({@link
  * #submit}) and written in batches by one background thread, and flushed on {@link #close}.
  */
-public final class AuditLog implements Audit, AutoCloseable {
+public final class AuditLog implements Audit, AutoCloseable, MeterBinder {
   private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
   private static final int BATCH = 1000;
   private static final long FLUSH_MILLIS = 200;
@@ -77,6 +81,22 @@ public final class AuditLog implements Audit, AutoCloseable {
         LOG.warn("Audit queue full: {} events dropped so far", n);
       }
     }
+  }
+
+  /**
+   * Registers {@code callsign_audit_queue_events} (waiting for the writer) and {@code
+   * callsign_audit_dropped_events_total}.
+   */
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    Gauge.builder("callsign.audit.queue", queue, BlockingQueue::size)
+        .description("Batched audit events waiting for the writer")
+        .baseUnit("events")
+        .register(registry);
+    FunctionCounter.builder("callsign.audit.dropped", dropped, AtomicLong::doubleValue)
+        .description("Batched audit events dropped because the queue was full")
+        .baseUnit("events")
+        .register(registry);
   }
 
   /** How many queued events were dropped because the queue was full. */

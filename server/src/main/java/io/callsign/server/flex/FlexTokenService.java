@@ -16,12 +16,17 @@ import io.callsign.server.audit.NewEvent;
 import io.callsign.server.http.ApiError;
 import io.callsign.server.http.ApiException;
 import io.callsign.server.http.CredentialCache;
+import io.callsign.server.http.EnumCounts;
 import io.callsign.server.http.FreshCache;
 import io.callsign.server.http.Json;
 import io.callsign.tokens.sid.AccountSid;
 import io.callsign.tokens.sid.FlexInstanceSid;
 import io.callsign.tokens.sid.FlexUserSid;
 import io.callsign.tokens.sid.Sids;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -37,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
@@ -57,7 +63,7 @@ import javax.crypto.spec.GCMParameterSpec;
  * through {@link #revoke}); one made on another node within about a second, when the entry is
  * reloaded. Everything that invalidates a token is stored, so it holds after a restart.
  */
-public final class FlexTokenService {
+public final class FlexTokenService implements MeterBinder {
   /** The {@code typ} header of every Flex token, so that no other kind of token passes for one. */
   public static final String TYPE = "twilio-flex+jwt";
 
@@ -112,6 +118,9 @@ public final class FlexTokenService {
   private final FlexService flex;
   private final FlexStore store;
   private final CredentialCache credentials;
+  private final LongAdder minted = new LongAdder();
+  private final LongAdder valid = new LongAdder();
+  private final EnumCounts<Rejection> invalid = new EnumCounts<>(Rejection.class);
   private final Clock clock;
   private final FreshCache<FlexInstanceSid, Optional<FlexInstance>> instances;
   private final FreshCache<FlexUserSid, Optional<CachedUser>> users;
@@ -257,6 +266,7 @@ public final class FlexTokenService {
     } catch (JOSEException | IOException e) {
       throw new IllegalStateException("cannot encrypt a Flex token", e);
     }
+    this.minted.increment();
     Minted minted =
         new Minted(
             jwe.serialize(),
@@ -345,6 +355,41 @@ public final class FlexTokenService {
    * exactly like a malformed one, before it is decrypted; {@code null} accepts any account.
    */
   public Validation validate(String token, AccountSid expectedAccount) {
+    Validation validation = check(token, expectedAccount);
+    if (validation instanceof Validation.Invalid(Rejection reason)) {
+      invalid.increment(reason);
+    } else {
+      valid.increment();
+    }
+    return validation;
+  }
+
+  /**
+   * Registers {@code callsign_flex_tokens_minted_total}, {@code
+   * callsign_flex_tokens_validated_total} (by outcome and reason) and the hit rates of its caches.
+   */
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    FunctionCounter.builder("callsign.flex_tokens.minted", minted, LongAdder::doubleValue)
+        .description("Flex tokens minted")
+        .register(registry);
+    String validated = "callsign.flex_tokens.validated";
+    String description = "Flex tokens validated, by outcome";
+    FunctionCounter.builder(validated, valid, LongAdder::doubleValue)
+        .description(description)
+        .tags("outcome", "valid", "reason", "")
+        .register(registry);
+    invalid.register(
+        registry,
+        validated,
+        description,
+        r -> Tags.of("outcome", "invalid", "reason", r.name().toLowerCase(java.util.Locale.ROOT)));
+    instances.bindTo(registry, "flex_instances");
+    users.bindTo(registry, "flex_users");
+    revoked.bindTo(registry, "flex_token_revocations");
+  }
+
+  private Validation check(String token, AccountSid expectedAccount) {
     if (token == null || token.length() > MAX_TOKEN_LENGTH) {
       return INVALID;
     }
@@ -512,11 +557,11 @@ public final class FlexTokenService {
    *     could not be (an expired token, for one, needs no revoking)
    */
   public Validation revoke(String token, AccountSid expectedAccount) {
-    Validation validation = validate(token, expectedAccount);
-    if (!(validation instanceof Validation.Valid valid)) {
+    Validation validation = check(token, expectedAccount);
+    if (!(validation instanceof Validation.Valid ok)) {
       return validation;
     }
-    FlexTokenInfo info = valid.info();
+    FlexTokenInfo info = ok.info();
     Instant now = clock.instant();
     // Kept as long as validation would still accept it: its exp plus the skew.
     audit.atomically(

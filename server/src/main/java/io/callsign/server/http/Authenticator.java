@@ -7,10 +7,14 @@ import io.callsign.server.keys.Key;
 import io.callsign.tokens.sid.AccountSid;
 import io.callsign.tokens.sid.KeySid;
 import io.callsign.tokens.sid.Sids;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -19,7 +23,7 @@ import java.util.Optional;
  * Accounts and keys come from the shared {@link CredentialCache}, so that a warm request does not
  * touch the database and a local write takes effect at once.
  */
-public final class Authenticator {
+public final class Authenticator implements MeterBinder {
   // Compared against when the SID is unknown, so that both failures take the same time.
   private static final byte[] DUMMY =
       "00000000000000000000000000000000".getBytes(StandardCharsets.UTF_8);
@@ -28,6 +32,19 @@ public final class Authenticator {
   private final Audit audit;
   private final Clock clock;
   private final String systemAccountSid;
+  private final EnumCounts<CredentialKind> succeeded = new EnumCounts<>(CredentialKind.class);
+  private final EnumCounts<Failure> failed = new EnumCounts<>(Failure.class);
+
+  /** Why an attempt failed, as the audit trail and the metrics name it. */
+  private enum Failure {
+    NO_CREDENTIALS,
+    MALFORMED_CREDENTIALS,
+    UNKNOWN_CREDENTIAL_OR_WRONG_SECRET,
+    ACCOUNT_NOT_ACTIVE;
+
+    private final String text = name().toLowerCase(Locale.ROOT).replace('_', ' ');
+    private final String tag = name().toLowerCase(Locale.ROOT);
+  }
 
   /** Authenticates against the accounts and keys of {@code credentials}, recording nothing. */
   public Authenticator(CredentialCache credentials) {
@@ -46,6 +63,23 @@ public final class Authenticator {
     this.systemAccountSid = systemAccountSid;
   }
 
+  /** Registers {@code callsign_authentications_total}, by outcome and credential kind or reason. */
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    String name = "callsign.authentications";
+    String description = "REST authentication attempts, by outcome";
+    succeeded.register(
+        registry,
+        name,
+        description,
+        kind -> Tags.of("outcome", "succeeded", "credential_kind", kind.wire(), "reason", ""));
+    failed.register(
+        registry,
+        name,
+        description,
+        reason -> Tags.of("outcome", "failed", "credential_kind", "", "reason", reason.tag));
+  }
+
   /**
    * Who {@code authorizationHeader} proves to be.
    *
@@ -56,12 +90,16 @@ public final class Authenticator {
   public Principal authenticate(String authorizationHeader) {
     Optional<BasicCredentials> parsed = BasicCredentials.parse(authorizationHeader);
     if (parsed.isEmpty()) {
-      failed(null, null, authorizationHeader == null ? "no credentials" : "malformed credentials");
+      failed(
+          null,
+          null,
+          authorizationHeader == null ? Failure.NO_CREDENTIALS : Failure.MALFORMED_CREDENTIALS);
       throw new ApiException(ApiError.authenticate());
     }
     try {
       Principal p = check(parsed.get());
       RequestContext.authenticated(p);
+      succeeded.increment(p.kind());
       audit.submit(
           NewEvent.byCaller(
               p.account().sid().value(),
@@ -78,16 +116,17 @@ public final class Authenticator {
           user,
           accountOf(user),
           e.error().code() == ApiError.accountNotActive().code()
-              ? "account not active"
-              : "unknown credential or wrong secret");
+              ? Failure.ACCOUNT_NOT_ACTIVE
+              : Failure.UNKNOWN_CREDENTIAL_OR_WRONG_SECRET);
       throw e;
     }
   }
 
   // The attempted SID is recorded when it is well formed; the secret never is.
-  private void failed(String attemptedSid, AccountSid account, String reason) {
+  private void failed(String attemptedSid, AccountSid account, Failure reason) {
+    failed.increment(reason);
     Map<String, Object> data = new LinkedHashMap<>();
-    data.put("reason", reason);
+    data.put("reason", reason.text);
     boolean sid =
         attemptedSid != null
             && (Sids.isValid(KeySid.PREFIX, attemptedSid)
@@ -107,7 +146,7 @@ public final class Authenticator {
             "auth.failed",
             sid ? attemptedSid : null,
             null,
-            "Authentication failed: " + reason,
+            "Authentication failed: " + reason.text,
             data,
             clock.instant()));
   }

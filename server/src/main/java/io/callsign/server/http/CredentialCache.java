@@ -8,6 +8,8 @@ import io.callsign.server.keys.KeyService;
 import io.callsign.tokens.SigningKey;
 import io.callsign.tokens.sid.AccountSid;
 import io.callsign.tokens.sid.KeySid;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
@@ -22,7 +24,7 @@ import java.util.Optional;
  * <p>One instance serves the whole server: {@link Authenticator} and the Access Token service share
  * it, so a deleted key or a suspended account stops both at the same moment.
  */
-public final class CredentialCache {
+public final class CredentialCache implements MeterBinder {
   private static final Duration EXPIRY = Duration.ofSeconds(1);
   // An entry in use is reloaded in the background after this, while requests go on with the value
   // they have; only an entry unused for EXPIRY makes a request wait for the database. Without it,
@@ -32,6 +34,13 @@ public final class CredentialCache {
 
   private final FreshCache<AccountSid, Optional<Account>> accountCache;
   private final FreshCache<KeySid, Optional<CachedKey>> keyCache;
+
+  /** Registers the hit rates of the account and key caches. */
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    accountCache.bindTo(registry, "accounts");
+    keyCache.bindTo(registry, "keys");
+  }
 
   /** A cache in front of {@code accounts} and {@code keys}. */
   public CredentialCache(AccountService accounts, KeyService keys) {

@@ -3,6 +3,8 @@ package io.callsign.server.http;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -36,7 +38,7 @@ public final class FreshCache<K, V> {
   public FreshCache(
       Function<K, V> load, Function<V, Duration> lifetime, Duration refresh, long maxEntries) {
     Caffeine<Object, Object> builder =
-        Caffeine.newBuilder().maximumSize(maxEntries).executor(LOADS);
+        Caffeine.newBuilder().maximumSize(maxEntries).executor(LOADS).recordStats();
     if (refresh != null) {
       builder.refreshAfterWrite(refresh);
     }
@@ -67,6 +69,14 @@ public final class FreshCache<K, V> {
       throw loaded.failure();
     }
     return loaded.value();
+  }
+
+  /**
+   * Registers the cache's hits, misses, loads and evictions in {@code registry} under {@code
+   * cache=name} ({@code cache_gets_total{result="hit"}} and so on).
+   */
+  public void bindTo(MeterRegistry registry, String name) {
+    CaffeineCacheMetrics.monitor(registry, cache, name);
   }
 
   /** Sets the value of {@code key}, e.g. after this node wrote it. */

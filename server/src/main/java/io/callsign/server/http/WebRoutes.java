@@ -1,14 +1,25 @@
 package io.callsign.server.http;
 
+import io.callsign.server.logs.Logs;
 import io.callsign.server.store.StoreUnavailableException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.javalin.router.Endpoint;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -16,23 +27,45 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
- * The Javalin application: virtual threads, the features' {@link Routes}, and the one place where
- * errors become Twilio error bodies.
+ * The Javalin application: virtual threads, the features' {@link Routes}, the one place where
+ * errors become Twilio error bodies, and the one place where requests are identified ({@code
+ * Twilio-Request-Id}), timed and logged.
  */
 public final class WebRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(WebRoutes.class);
+  // One DEBUG line per request: method, route, status and time; never the query or a header.
+  private static final Logger REQUESTS = LoggerFactory.getLogger("io.callsign.server.requests");
   private static final String JSON = "application/json";
+
+  /** The response header naming the request, as Twilio's API sends it. */
+  public static final String REQUEST_ID_HEADER = "Twilio-Request-Id";
+
+  private static final String UNMATCHED = "unmatched";
+
+  // Histogram buckets: the hot paths answer in well under a millisecond, slow ones in seconds.
+  private static final Duration[] LATENCY_BUCKETS =
+      Stream.of(0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000, 5000)
+          .map(ms -> Duration.ofNanos((long) (ms.doubleValue() * 1_000_000)))
+          .toArray(Duration[]::new);
 
   private final Javalin app;
   private final String host;
   private final int port;
+  private final MeterRegistry metrics;
+  // One timer per method, route and status: bounded by the routes, not by the paths requested.
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
-  /** An application serving {@code features} on {@code host}:{@code port} (0 for any port). */
-  public WebRoutes(String host, int port, List<Routes> features) {
+  /**
+   * An application serving {@code features} on {@code host}:{@code port} (0 for any port), timing
+   * every request in {@code metrics}.
+   */
+  public WebRoutes(String host, int port, List<Routes> features, MeterRegistry metrics) {
     this.host = host;
     this.port = port;
+    this.metrics = metrics;
     this.app =
         Javalin.create(
             cfg -> {
@@ -51,8 +84,15 @@ public final class WebRoutes {
                     server.insertHandler(new DrainingHandler());
                   });
               // Who calls from where, for the audit trail; the peer address, never a forwarded one.
-              cfg.routes.before(ctx -> RequestContext.begin(ctx.ip(), ctx.userAgent()));
+              cfg.routes.before(
+                  ctx -> {
+                    String id = newRequestId();
+                    ctx.header(REQUEST_ID_HEADER, id);
+                    MDC.put(Logs.REQUEST_ID, id);
+                    RequestContext.begin(ctx.ip(), ctx.userAgent());
+                  });
               cfg.routes.after(ctx -> RequestContext.end());
+              cfg.requestLogger.http(this::completed);
               features.forEach(f -> f.addTo(cfg.routes));
               cfg.routes.exception(ApiException.class, (e, ctx) -> render(ctx, e.error()));
               cfg.routes.exception(
@@ -81,6 +121,40 @@ public final class WebRoutes {
                     render(ctx, ApiError.internal());
                   });
             });
+  }
+
+  // RQ + 32 hex digits, the shape of Twilio's request ids. Not a secret: a fast generator will do.
+  private static String newRequestId() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    HexFormat hex = HexFormat.of();
+    return "RQ" + hex.toHexDigits(random.nextLong()) + hex.toHexDigits(random.nextLong());
+  }
+
+  private void completed(Context ctx, Float millis) {
+    Endpoint matched = ctx.endpoints().lastHttpEndpoint();
+    String route = matched == null ? UNMATCHED : matched.path;
+    String method = ctx.method().name();
+    int status = ctx.statusCode();
+    long nanos = (long) (millis * 1_000_000);
+    timers
+        .computeIfAbsent(method + ' ' + status + ' ' + route, k -> timer(method, route, status))
+        .record(nanos, TimeUnit.NANOSECONDS);
+    if (status >= 500) {
+      LOG.warn("{} {} answered {} in {} ms", method, route, status, millis);
+    } else {
+      REQUESTS.debug("{} {} answered {} in {} ms", method, route, status, millis);
+    }
+    MDC.remove(Logs.REQUEST_ID);
+  }
+
+  private Timer timer(String method, String route, int status) {
+    return Timer.builder("http.server.requests")
+        .description("HTTP requests by method, route template and status")
+        .tag("method", method)
+        .tag("route", route)
+        .tag("status", Integer.toString(status))
+        .serviceLevelObjectives(LATENCY_BUCKETS)
+        .register(metrics);
   }
 
   private static void render(Context ctx, ApiError error) {
