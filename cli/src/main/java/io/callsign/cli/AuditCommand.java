@@ -1,6 +1,6 @@
 package io.callsign.cli;
 
-import io.callsign.server.audit.AuditEvent;
+import io.callsign.server.audit.AuditExport;
 import io.callsign.server.audit.AuditStore;
 import io.callsign.server.audit.AuditVerifier;
 import io.callsign.server.audit.EventDates;
@@ -9,7 +9,6 @@ import io.callsign.server.store.Database;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -115,34 +114,12 @@ final class AuditCommand {
             store.chain().anchorSeq(),
             e -> {
               if (!e.eventDate().isBefore(from)) {
-                JsonOutput.print(out, line(e));
+                JsonOutput.print(out, AuditExport.line(e));
               }
               return true;
             });
       }
       return 0;
-    }
-
-    private static Map<String, Object> line(AuditEvent e) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("seq", e.seq());
-      m.put("sid", e.sid());
-      m.put("account_sid", e.accountSid());
-      m.put("actor_sid", e.actorSid());
-      m.put("actor_type", e.actorType());
-      m.put("event_type", e.eventType());
-      m.put("resource_sid", e.resourceSid());
-      m.put("resource_type", e.resourceType());
-      m.put("source", e.source());
-      m.put("source_ip_address", e.sourceIpAddress());
-      m.put("user_agent", e.userAgent());
-      m.put("event_date", DateTimeFormatter.ISO_INSTANT.format(e.eventDate()));
-      m.put("event_date_ms", e.eventDate().toEpochMilli());
-      m.put("description", e.description());
-      m.put("event_data", e.eventData());
-      m.put("prev_hash", e.prevHash());
-      m.put("hash", e.hash());
-      return m;
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.callsign.cli;
 
 import io.callsign.server.CallsignServer;
+import io.callsign.server.config.AuditSinkConfig;
 import io.callsign.server.config.ServerConfig;
 import io.callsign.server.logs.Logs;
 import java.io.IOException;
@@ -32,6 +33,7 @@ import picocli.CommandLine.Option;
     })
 final class ServeCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+  private static final String SINK_SECRET = "CALLSIGN_AUDIT_SINK_SECRET";
 
   @Option(names = "--host", description = "Interface to listen on (default: ${DEFAULT-VALUE}).")
   String host = ServerConfig.DEFAULT_HOST;
@@ -51,6 +53,16 @@ final class ServeCommand implements Callable<Integer> {
             + " 0 keeps every event. Env: CALLSIGN_AUDIT_RETENTION_DAYS (default: 90)."
       })
   int auditRetentionDays;
+
+  @Option(
+      names = "--audit-sink-url",
+      defaultValue = "${env:CALLSIGN_AUDIT_SINK_URL}",
+      description = {
+        "Stream every audit event to this http(s) URL: POSTed in order, in JSON batches signed with"
+            + " X-Twilio-Signature (bodySHA256) keyed by CALLSIGN_AUDIT_SINK_SECRET (32+"
+            + " characters), retried until acknowledged. Env: CALLSIGN_AUDIT_SINK_URL."
+      })
+  String auditSinkUrl;
 
   @Option(
       names = "--log-format",
@@ -88,7 +100,11 @@ final class ServeCommand implements Callable<Integer> {
         .withListen(host, port)
         .withDataDir(data.dataDir)
         .withDatabase(data.database())
-        .withAuditRetention(auditRetention());
+        .withAuditRetention(auditRetention())
+        .withAuditSink(
+            auditSinkUrl == null || auditSinkUrl.isBlank()
+                ? null
+                : new AuditSinkConfig(auditSinkUrl, env.get(SINK_SECRET)));
   }
 
   private Duration auditRetention() {

@@ -68,6 +68,28 @@ class ServeCommandTest {
   }
 
   @Test
+  void serveWhenAuditSinkUrlGivenThenSecretComesFromTheEnvironmentAndIsRequired() {
+    String secret = "s".repeat(32);
+    ServerConfig cfg =
+        parse("--audit-sink-url", "https://siem.example.com/callsign")
+            .config(Map.of("CALLSIGN_AUDIT_SINK_SECRET", secret));
+    assertThat(cfg.auditSink().url()).isEqualTo("https://siem.example.com/callsign");
+    assertThat(cfg.auditSink().secret()).isEqualTo(secret);
+    assertThat(cfg.toString()).doesNotContain(secret);
+    assertThat(parse().config(Map.of()).auditSink()).isNull();
+
+    CliRun noSecret =
+        CliRun.of(
+            "serve", "--data", dir.toString(), "--audit-sink-url", "https://siem.example.com/x");
+    assertThat(noSecret.status()).isEqualTo(2);
+    assertThat(noSecret.err()).contains("CALLSIGN_AUDIT_SINK_SECRET");
+    CliRun notHttp =
+        CliRun.of("serve", "--data", dir.toString(), "--audit-sink-url", "ftp://siem.example.com");
+    assertThat(notHttp.status()).isEqualTo(2);
+    assertThat(notHttp.err()).contains("must be an http or https URL");
+  }
+
+  @Test
   void serveWhenAuditRetentionNegativeThenUsageError() {
     CliRun run =
         CliRun.of("serve", "--data", dir.toString(), "--port", "0", "--audit-retention-days", "-1");

@@ -8,6 +8,7 @@ import io.callsign.server.accounts.AuthTokenRoutes;
 import io.callsign.server.accounts.JdbiAccountStore;
 import io.callsign.server.audit.AuditLog;
 import io.callsign.server.audit.AuditRetention;
+import io.callsign.server.audit.AuditSink;
 import io.callsign.server.audit.EventRoutes;
 import io.callsign.server.audit.JdbiAuditStore;
 import io.callsign.server.config.ServerConfig;
@@ -63,6 +64,7 @@ public final class CallsignServer implements AutoCloseable {
   private final Database database;
   private final AuditLog audit;
   private final AuditRetention retention;
+  private final AuditSink sink;
   private final PrometheusMeterRegistry metrics;
   private final JvmGcMetrics gcMetrics;
   private final AccountService.Bootstrap bootstrap;
@@ -100,6 +102,10 @@ public final class CallsignServer implements AutoCloseable {
         database.migrate();
         audit = new AuditLog(new JdbiAuditStore(database.jdbi()), AUDIT_QUEUE);
         retention = new AuditRetention(audit.store(), config.auditRetention(), clock);
+        sink =
+            config.auditSink() == null
+                ? null
+                : new AuditSink(audit.store(), config.auditSink(), clock);
         JdbiFlexStore flexStore = new JdbiFlexStore(database.jdbi(), box);
         // Every account gets its Flex instance in the transaction that creates it.
         AccountService accounts =
@@ -151,6 +157,9 @@ public final class CallsignServer implements AutoCloseable {
                 new UptimeMetrics())) {
           binder.bindTo(metrics);
         }
+        if (sink != null) {
+          sink.bindTo(metrics);
+        }
         TokenServerService tokenServer =
             new TokenServerService(
                 flex,
@@ -192,6 +201,12 @@ public final class CallsignServer implements AutoCloseable {
   /** Starts serving; returns the bound port. */
   public int start() {
     audit.start();
+    if (sink != null) {
+      sink.start();
+    } else {
+      // Retention no longer waits for a receiver that was configured before.
+      audit.store().configureSink(null);
+    }
     retention.start();
     port = web.start();
     return port;
@@ -232,6 +247,9 @@ public final class CallsignServer implements AutoCloseable {
         try {
           // After the last request: its events are written before the database goes.
           retention.close();
+          if (sink != null) {
+            sink.close();
+          }
           audit.close();
         } finally {
           gcMetrics.close();

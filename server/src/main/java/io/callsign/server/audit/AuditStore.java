@@ -77,4 +77,40 @@ public interface AuditStore {
    * @return how many were deleted (fewer than {@code limit} when no more are due)
    */
   int pruneBefore(Instant cutoff, int limit);
+
+  /**
+   * The streaming sink's progress.
+   *
+   * @param url the receiver the last start configured, or {@code null} when no sink is configured
+   * @param deliveredSeq the last event the receiver acknowledged
+   */
+  record SinkState(String url, long deliveredSeq) {}
+
+  /** The streaming sink's progress. */
+  SinkState sink();
+
+  /**
+   * Records the receiver this node delivers to ({@code null}: none, so retention no longer waits
+   * for deliveries). Progress is kept when the URL changes.
+   */
+  void configureSink(String url);
+
+  /**
+   * Makes {@code node} the one delivering until {@code until}, if no other node holds an unexpired
+   * lease at {@code now}.
+   *
+   * @return whether {@code node} now holds the lease
+   */
+  boolean leaseSink(String node, Instant now, Instant until);
+
+  /**
+   * Records that the receiver acknowledged every event up to {@code seq}, if {@code node} still
+   * holds the lease.
+   *
+   * @return whether it was recorded
+   */
+  boolean sinkDelivered(String node, long seq);
+
+  /** Gives up {@code node}'s lease, if it holds it, so that another node may deliver at once. */
+  void releaseSink(String node);
 }

@@ -284,6 +284,11 @@ public final class JdbiAuditStore implements AuditStore {
                   ChainState state = chain(h);
                   long due = keepFrom.isPresent() ? keepFrom.get() - 1 : state.headSeq();
                   long lastPruned = Math.min(due, state.anchorSeq() + limit);
+                  // Events a configured sink has not delivered yet are kept, however old.
+                  SinkState sink = sink(h);
+                  if (sink.url() != null) {
+                    lastPruned = Math.min(lastPruned, sink.deliveredSeq());
+                  }
                   Optional<String> anchor =
                       h.createQuery("SELECT hash FROM audit_events WHERE seq = :seq")
                           .bind("seq", lastPruned)
@@ -324,5 +329,72 @@ public final class JdbiAuditStore implements AuditStore {
         rs.getString("event_data"),
         rs.getString("prev_hash"),
         rs.getString("hash"));
+  }
+
+  @Override
+  public SinkState sink() {
+    return guard(() -> jdbi.withHandle(JdbiAuditStore::sink));
+  }
+
+  private static SinkState sink(Handle h) {
+    return h.createQuery("SELECT url, delivered_seq FROM audit_sink WHERE id = 1")
+        .map((rs, ctx) -> new SinkState(rs.getString("url"), rs.getLong("delivered_seq")))
+        .one();
+  }
+
+  @Override
+  public void configureSink(String url) {
+    guard(
+        () ->
+            jdbi.withHandle(
+                h ->
+                    h.createUpdate("UPDATE audit_sink SET url = :url WHERE id = 1")
+                        .bind("url", url)
+                        .execute()));
+  }
+
+  @Override
+  public boolean leaseSink(String node, Instant now, Instant until) {
+    return guard(
+        () ->
+            jdbi.withHandle(
+                h ->
+                    h.createUpdate(
+                                "UPDATE audit_sink SET lease_owner = :node, lease_until = :until"
+                                    + " WHERE id = 1 AND (lease_owner = :node OR lease_owner IS NULL"
+                                    + " OR lease_until < :now)")
+                            .bind("node", node)
+                            .bind("until", until.toEpochMilli())
+                            .bind("now", now.toEpochMilli())
+                            .execute()
+                        == 1));
+  }
+
+  @Override
+  public boolean sinkDelivered(String node, long seq) {
+    return guard(
+        () ->
+            jdbi.withHandle(
+                h ->
+                    h.createUpdate(
+                                "UPDATE audit_sink SET delivered_seq = :seq WHERE id = 1"
+                                    + " AND lease_owner = :node AND delivered_seq < :seq")
+                            .bind("node", node)
+                            .bind("seq", seq)
+                            .execute()
+                        == 1));
+  }
+
+  @Override
+  public void releaseSink(String node) {
+    guard(
+        () ->
+            jdbi.withHandle(
+                h ->
+                    h.createUpdate(
+                            "UPDATE audit_sink SET lease_owner = NULL, lease_until = 0"
+                                + " WHERE id = 1 AND lease_owner = :node")
+                        .bind("node", node)
+                        .execute()));
   }
 }

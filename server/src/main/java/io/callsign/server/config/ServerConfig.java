@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param rootAuthToken {@code CALLSIGN_AUTH_TOKEN}, or {@code null}
  * @param masterKeysetJson {@code CALLSIGN_MASTER_KEYSET}, a Tink JSON keyset, or {@code null}
  * @param auditRetention how long audit events are kept; {@link Duration#ZERO} keeps them forever
+ * @param auditSink where audit events are streamed to, or {@code null}
  */
 public record ServerConfig(
     String host,
@@ -27,7 +28,8 @@ public record ServerConfig(
     String rootAccountSid,
     String rootAuthToken,
     String masterKeysetJson,
-    Duration auditRetention) {
+    Duration auditRetention,
+    AuditSinkConfig auditSink) {
 
   /** The default interface: loopback only, so a fresh install is not exposed by accident. */
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -76,7 +78,8 @@ public record ServerConfig(
         rootAccountSid,
         rootAuthToken,
         masterKeysetJson,
-        DEFAULT_AUDIT_RETENTION);
+        DEFAULT_AUDIT_RETENTION,
+        null);
   }
 
   /**
@@ -103,37 +106,76 @@ public record ServerConfig(
         rootAccountSid,
         rootAuthToken,
         masterKeysetJson,
-        auditRetention);
+        auditRetention,
+        auditSink);
   }
 
   /** A copy keeping its files in {@code dir}. */
   public ServerConfig withDataDir(Path dir) {
     return new ServerConfig(
-        host, port, dir, database, rootAccountSid, rootAuthToken, masterKeysetJson, auditRetention);
+        host,
+        port,
+        dir,
+        database,
+        rootAccountSid,
+        rootAuthToken,
+        masterKeysetJson,
+        auditRetention,
+        auditSink);
   }
 
   /** A copy using {@code db} ({@code null} for the embedded SQLite database). */
   public ServerConfig withDatabase(DatabaseConfig db) {
     return new ServerConfig(
-        host, port, dataDir, db, rootAccountSid, rootAuthToken, masterKeysetJson, auditRetention);
+        host,
+        port,
+        dataDir,
+        db,
+        rootAccountSid,
+        rootAuthToken,
+        masterKeysetJson,
+        auditRetention,
+        auditSink);
   }
 
   /** A copy with the root account's credentials given (either may be {@code null}). */
   public ServerConfig withRootCredentials(String sid, String authToken) {
     return new ServerConfig(
-        host, port, dataDir, database, sid, authToken, masterKeysetJson, auditRetention);
+        host, port, dataDir, database, sid, authToken, masterKeysetJson, auditRetention, auditSink);
   }
 
   /** A copy keeping audit events for {@code retention} ({@link Duration#ZERO}: forever). */
   public ServerConfig withAuditRetention(Duration retention) {
     return new ServerConfig(
-        host, port, dataDir, database, rootAccountSid, rootAuthToken, masterKeysetJson, retention);
+        host,
+        port,
+        dataDir,
+        database,
+        rootAccountSid,
+        rootAuthToken,
+        masterKeysetJson,
+        retention,
+        auditSink);
+  }
+
+  /** A copy streaming audit events to {@code sink} ({@code null}: not at all). */
+  public ServerConfig withAuditSink(AuditSinkConfig sink) {
+    return new ServerConfig(
+        host,
+        port,
+        dataDir,
+        database,
+        rootAccountSid,
+        rootAuthToken,
+        masterKeysetJson,
+        auditRetention,
+        sink);
   }
 
   // Secrets stay out of logs and exception messages even when the whole config is printed.
   @Override
   public String toString() {
-    return "ServerConfig[host=%s, port=%d, dataDir=%s, database=%s, rootAccountSid=%s, rootAuthToken=%s, masterKeyset=%s, auditRetention=%s]"
+    return "ServerConfig[host=%s, port=%d, dataDir=%s, database=%s, rootAccountSid=%s, rootAuthToken=%s, masterKeyset=%s, auditRetention=%s, auditSink=%s]"
         .formatted(
             host,
             port,
@@ -142,7 +184,8 @@ public record ServerConfig(
             rootAccountSid,
             rootAuthToken == null ? null : "***",
             masterKeysetJson == null ? null : "***",
-            auditRetention);
+            auditRetention,
+            auditSink);
   }
 
   private static String blankToNull(String value) {
