@@ -33,6 +33,10 @@ import io.callsign.server.keys.KeyService;
 import io.callsign.server.store.Database;
 import io.callsign.server.throttle.LocalLoginThrottle;
 import io.callsign.server.throttle.ThrottlePolicy;
+import io.callsign.server.usage.JdbiKeyUsageStore;
+import io.callsign.server.usage.KeyUsageLog;
+import io.callsign.server.usage.KeyUsageRoutes;
+import io.callsign.server.usage.KeyUsageService;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -55,6 +59,7 @@ public final class CallsignServer implements AutoCloseable {
 
   private final Database database;
   private final AuditLog audit;
+  private final KeyUsageLog keyUsage;
   private final PrometheusMeterRegistry metrics;
   private final AccountService.Bootstrap bootstrap;
   private final WebRoutes web;
@@ -117,14 +122,17 @@ public final class CallsignServer implements AutoCloseable {
         keys.onChange(credentials::invalidate);
         // So does a replaced auth token or a suspended account.
         accounts.onChange(credentials::invalidate);
+        metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Key usage is counted in memory on each key authentication and written in batches.
+        JdbiKeyUsageStore keyUsageStore = new JdbiKeyUsageStore(database.jdbi());
+        keyUsage = new KeyUsageLog(keyUsageStore, audit, config.keyUsage(), clock, metrics);
         Authenticator authenticator =
-            new Authenticator(credentials, audit, clock, bootstrap.root().sid().value());
+            new Authenticator(credentials, audit, keyUsage, clock, bootstrap.root().sid().value());
         AccessTokenService accessTokens = new AccessTokenService(credentials, clock);
         FlexTokenService flexTokens =
             new FlexTokenService(flex, flexStore, credentials, clock, audit);
         // A deprovisioned user's tokens stop validating on this node at once.
         flex.onUserChange(flexTokens::userChanged);
-        metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         TokenServerService tokenServer =
             new TokenServerService(
                 flex,
@@ -150,6 +158,8 @@ public final class CallsignServer implements AutoCloseable {
                     new FlexTokenRoutes(authenticator, accounts, flex, flexTokens),
                     new TokenServerRoutes(authenticator, accounts, flex, tokenServer),
                     new EventRoutes(authenticator, audit.store()),
+                    new KeyUsageRoutes(
+                        authenticator, accounts, keys, new KeyUsageService(keyUsageStore, clock)),
                     new MetricsRoutes(metrics)));
       } catch (RuntimeException | IOException e) {
         database.close();
@@ -164,6 +174,7 @@ public final class CallsignServer implements AutoCloseable {
   /** Starts serving; returns the bound port. */
   public int start() {
     audit.start();
+    keyUsage.start();
     port = web.start();
     return port;
   }
@@ -201,11 +212,16 @@ public final class CallsignServer implements AutoCloseable {
         web.stop();
       } finally {
         try {
-          // After the last request: its events are written before the database goes.
-          audit.close();
+          // After the last request: its usage, and the alerts that raises, are written first.
+          keyUsage.close();
         } finally {
-          metrics.close();
-          database.close();
+          try {
+            // Then its events, before the database goes.
+            audit.close();
+          } finally {
+            metrics.close();
+            database.close();
+          }
         }
       }
     }

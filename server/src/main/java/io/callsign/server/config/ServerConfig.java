@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param rootAccountSid {@code CALLSIGN_ACCOUNT_SID}, or {@code null}
  * @param rootAuthToken {@code CALLSIGN_AUTH_TOKEN}, or {@code null}
  * @param masterKeysetJson {@code CALLSIGN_MASTER_KEYSET}, a Tink JSON keyset, or {@code null}
+ * @param keyUsage how API-key usage is recorded and alerted on
  */
 public record ServerConfig(
     String host,
@@ -24,7 +25,8 @@ public record ServerConfig(
     DatabaseConfig database,
     String rootAccountSid,
     String rootAuthToken,
-    String masterKeysetJson) {
+    String masterKeysetJson,
+    KeyUsageConfig keyUsage) {
 
   /** The default interface: loopback only, so a fresh install is not exposed by accident. */
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -44,13 +46,35 @@ public record ServerConfig(
       throw new IllegalArgumentException("port must be between 0 and 65535, was " + port);
     }
     Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(keyUsage, "keyUsage");
     rootAccountSid = blankToNull(rootAccountSid);
     rootAuthToken = blankToNull(rootAuthToken);
     masterKeysetJson = blankToNull(masterKeysetJson);
   }
 
+  /** A config with the default key-usage settings. */
+  public ServerConfig(
+      String host,
+      int port,
+      Path dataDir,
+      DatabaseConfig database,
+      String rootAccountSid,
+      String rootAuthToken,
+      String masterKeysetJson) {
+    this(
+        host,
+        port,
+        dataDir,
+        database,
+        rootAccountSid,
+        rootAuthToken,
+        masterKeysetJson,
+        KeyUsageConfig.DEFAULTS);
+  }
+
   /**
-   * The defaults, reading the secrets that only ever come from the environment out of {@code env}.
+   * The defaults, reading the secrets that only ever come from the environment out of {@code env},
+   * and the key-usage thresholds when set there ({@link KeyUsageConfig#fromEnv}).
    */
   public static ServerConfig defaults(Map<String, String> env) {
     return new ServerConfig(
@@ -60,36 +84,51 @@ public record ServerConfig(
         null,
         env.get("CALLSIGN_ACCOUNT_SID"),
         env.get("CALLSIGN_AUTH_TOKEN"),
-        env.get("CALLSIGN_MASTER_KEYSET"));
+        env.get("CALLSIGN_MASTER_KEYSET"),
+        KeyUsageConfig.fromEnv(env));
   }
 
   /** A copy listening on {@code host} and {@code port}. */
   public ServerConfig withListen(String newHost, int newPort) {
     return new ServerConfig(
-        newHost, newPort, dataDir, database, rootAccountSid, rootAuthToken, masterKeysetJson);
+        newHost,
+        newPort,
+        dataDir,
+        database,
+        rootAccountSid,
+        rootAuthToken,
+        masterKeysetJson,
+        keyUsage);
   }
 
   /** A copy keeping its files in {@code dir}. */
   public ServerConfig withDataDir(Path dir) {
     return new ServerConfig(
-        host, port, dir, database, rootAccountSid, rootAuthToken, masterKeysetJson);
+        host, port, dir, database, rootAccountSid, rootAuthToken, masterKeysetJson, keyUsage);
   }
 
   /** A copy using {@code db} ({@code null} for the embedded SQLite database). */
   public ServerConfig withDatabase(DatabaseConfig db) {
     return new ServerConfig(
-        host, port, dataDir, db, rootAccountSid, rootAuthToken, masterKeysetJson);
+        host, port, dataDir, db, rootAccountSid, rootAuthToken, masterKeysetJson, keyUsage);
   }
 
   /** A copy with the root account's credentials given (either may be {@code null}). */
   public ServerConfig withRootCredentials(String sid, String authToken) {
-    return new ServerConfig(host, port, dataDir, database, sid, authToken, masterKeysetJson);
+    return new ServerConfig(
+        host, port, dataDir, database, sid, authToken, masterKeysetJson, keyUsage);
+  }
+
+  /** A copy recording API-key usage with {@code usage}. */
+  public ServerConfig withKeyUsage(KeyUsageConfig usage) {
+    return new ServerConfig(
+        host, port, dataDir, database, rootAccountSid, rootAuthToken, masterKeysetJson, usage);
   }
 
   // Secrets stay out of logs and exception messages even when the whole config is printed.
   @Override
   public String toString() {
-    return "ServerConfig[host=%s, port=%d, dataDir=%s, database=%s, rootAccountSid=%s, rootAuthToken=%s, masterKeyset=%s]"
+    return "ServerConfig[host=%s, port=%d, dataDir=%s, database=%s, rootAccountSid=%s, rootAuthToken=%s, masterKeyset=%s, keyUsage=%s]"
         .formatted(
             host,
             port,
@@ -97,7 +136,8 @@ public record ServerConfig(
             database,
             rootAccountSid,
             rootAuthToken == null ? null : "***",
-            masterKeysetJson == null ? null : "***");
+            masterKeysetJson == null ? null : "***",
+            keyUsage);
   }
 
   private static String blankToNull(String value) {

@@ -10,6 +10,7 @@ import io.callsign.tokens.sid.Sids;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +27,7 @@ public final class Authenticator {
 
   private final CredentialCache credentials;
   private final Audit audit;
+  private final KeyUsageRecorder usage;
   private final Clock clock;
   private final String systemAccountSid;
 
@@ -40,8 +42,22 @@ public final class Authenticator {
    */
   public Authenticator(
       CredentialCache credentials, Audit audit, Clock clock, String systemAccountSid) {
+    this(credentials, audit, KeyUsageRecorder.NONE, clock, systemAccountSid);
+  }
+
+  /**
+   * As {@link #Authenticator(CredentialCache, Audit, Clock, String)}, and counts every successful
+   * key authentication, and the permissions its request uses, in {@code usage}.
+   */
+  public Authenticator(
+      CredentialCache credentials,
+      Audit audit,
+      KeyUsageRecorder usage,
+      Clock clock,
+      String systemAccountSid) {
     this.credentials = credentials;
     this.audit = audit;
+    this.usage = usage;
     this.clock = clock;
     this.systemAccountSid = systemAccountSid;
   }
@@ -60,7 +76,8 @@ public final class Authenticator {
       throw new ApiException(ApiError.authenticate());
     }
     try {
-      Principal p = check(parsed.get());
+      Instant now = clock.instant();
+      Principal p = check(parsed.get(), now);
       RequestContext.authenticated(p);
       audit.submit(
           NewEvent.byCaller(
@@ -70,7 +87,7 @@ public final class Authenticator {
               null,
               "Authenticated",
               Map.of("credential_kind", p.kind().wire()),
-              clock.instant()));
+              now));
       return p;
     } catch (ApiException e) {
       String user = parsed.get().username();
@@ -123,15 +140,19 @@ public final class Authenticator {
     return null;
   }
 
-  private Principal check(BasicCredentials creds) {
+  private Principal check(BasicCredentials creds, Instant now) {
     String user = creds.username();
     byte[] given = creds.password().getBytes(StandardCharsets.UTF_8);
     if (Sids.isValid(KeySid.PREFIX, user)) {
       Optional<Key> key = credentials.key(KeySid.of(user));
       check(given, key.map(Key::secret));
       Key k = key.orElseThrow();
-      return new Principal(
-          activeAccount(k.accountSid()), CredentialKind.of(k.type()), k.sid(), k.policy());
+      Account account = activeAccount(k.accountSid());
+      // Counted only once the key is proven and its account active: a use, not an attempt.
+      RequestContext rc = RequestContext.current();
+      KeyUsageRecorder.PermissionCounter counter =
+          usage.authenticated(k, rc == null ? null : rc.sourceIpAddress(), now.toEpochMilli());
+      return new Principal(account, CredentialKind.of(k.type()), k.sid(), k.policy(), counter);
     }
     Optional<Account> account =
         Sids.isValid(AccountSid.PREFIX, user)
