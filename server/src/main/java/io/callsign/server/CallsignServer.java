@@ -35,6 +35,10 @@ import io.callsign.server.keys.KeyService;
 import io.callsign.server.store.Database;
 import io.callsign.server.throttle.LocalLoginThrottle;
 import io.callsign.server.throttle.ThrottlePolicy;
+import io.callsign.server.usage.JdbiKeyUsageStore;
+import io.callsign.server.usage.KeyUsageLog;
+import io.callsign.server.usage.KeyUsageRoutes;
+import io.callsign.server.usage.KeyUsageService;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -65,6 +69,7 @@ public final class CallsignServer implements AutoCloseable {
   private final AuditLog audit;
   private final AuditRetention retention;
   private final AuditSink sink;
+  private final KeyUsageLog keyUsage;
   private final PrometheusMeterRegistry metrics;
   private final JvmGcMetrics gcMetrics;
   private final AccountService.Bootstrap bootstrap;
@@ -133,14 +138,17 @@ public final class CallsignServer implements AutoCloseable {
         keys.onChange(credentials::invalidate);
         // So does a replaced auth token or a suspended account.
         accounts.onChange(credentials::invalidate);
+        metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Key usage is counted in memory on each key authentication and written in batches.
+        JdbiKeyUsageStore keyUsageStore = new JdbiKeyUsageStore(database.jdbi());
+        keyUsage = new KeyUsageLog(keyUsageStore, audit, config.keyUsage(), clock, metrics);
         Authenticator authenticator =
-            new Authenticator(credentials, audit, clock, bootstrap.root().sid().value());
+            new Authenticator(credentials, audit, keyUsage, clock, bootstrap.root().sid().value());
         AccessTokenService accessTokens = new AccessTokenService(credentials, clock);
         FlexTokenService flexTokens =
             new FlexTokenService(flex, flexStore, credentials, clock, audit);
         // A deprovisioned user's tokens stop validating on this node at once.
         flex.onUserChange(flexTokens::userChanged);
-        metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // Listens to the JVM's GC notifications until closed.
         gcMetrics = new JvmGcMetrics();
         for (MeterBinder binder :
@@ -186,6 +194,8 @@ public final class CallsignServer implements AutoCloseable {
                     new FlexTokenRoutes(authenticator, accounts, flex, flexTokens),
                     new TokenServerRoutes(authenticator, accounts, flex, tokenServer),
                     new EventRoutes(authenticator, audit.store()),
+                    new KeyUsageRoutes(
+                        authenticator, accounts, keys, new KeyUsageService(keyUsageStore, clock)),
                     new MetricsRoutes(metrics)),
                 metrics);
       } catch (RuntimeException | IOException e) {
@@ -208,6 +218,7 @@ public final class CallsignServer implements AutoCloseable {
       audit.store().configureSink(null);
     }
     retention.start();
+    keyUsage.start();
     port = web.start();
     return port;
   }
@@ -245,16 +256,21 @@ public final class CallsignServer implements AutoCloseable {
         web.stop();
       } finally {
         try {
-          // After the last request: its events are written before the database goes.
-          retention.close();
-          if (sink != null) {
-            sink.close();
-          }
-          audit.close();
+          // After the last request: its usage, and the alerts that raises, are written first.
+          keyUsage.close();
         } finally {
-          gcMetrics.close();
-          metrics.close();
-          database.close();
+          try {
+            // Then its events, before the database goes.
+            retention.close();
+            if (sink != null) {
+              sink.close();
+            }
+            audit.close();
+          } finally {
+            gcMetrics.close();
+            metrics.close();
+            database.close();
+          }
         }
       }
     }

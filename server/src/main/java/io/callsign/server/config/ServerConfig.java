@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param masterKeysetJson {@code CALLSIGN_MASTER_KEYSET}, a Tink JSON keyset, or {@code null}
  * @param auditRetention how long audit events are kept; {@link Duration#ZERO} keeps them forever
  * @param auditSink where audit events are streamed to, or {@code null}
+ * @param keyUsage how API-key usage is recorded and alerted on
  */
 public record ServerConfig(
     String host,
@@ -29,7 +30,8 @@ public record ServerConfig(
     String rootAuthToken,
     String masterKeysetJson,
     Duration auditRetention,
-    AuditSinkConfig auditSink) {
+    AuditSinkConfig auditSink,
+    KeyUsageConfig keyUsage) {
 
   /** The default interface: loopback only, so a fresh install is not exposed by accident. */
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -59,9 +61,10 @@ public record ServerConfig(
     if (auditRetention.isNegative()) {
       throw new IllegalArgumentException("audit retention must not be negative");
     }
+    Objects.requireNonNull(keyUsage, "keyUsage");
   }
 
-  /** A configuration with the default audit retention. */
+  /** A configuration with the default audit retention, no sink and the default key-usage rules. */
   public ServerConfig(
       String host,
       int port,
@@ -79,21 +82,24 @@ public record ServerConfig(
         rootAuthToken,
         masterKeysetJson,
         DEFAULT_AUDIT_RETENTION,
-        null);
+        null,
+        KeyUsageConfig.DEFAULTS);
   }
 
   /**
-   * The defaults, reading the secrets that only ever come from the environment out of {@code env}.
+   * The defaults, reading the secrets that only ever come from the environment out of {@code env},
+   * and the key-usage thresholds when set there ({@link KeyUsageConfig#fromEnv}).
    */
   public static ServerConfig defaults(Map<String, String> env) {
     return new ServerConfig(
-        DEFAULT_HOST,
-        DEFAULT_PORT,
-        DEFAULT_DATA_DIR,
-        null,
-        env.get("CALLSIGN_ACCOUNT_SID"),
-        env.get("CALLSIGN_AUTH_TOKEN"),
-        env.get("CALLSIGN_MASTER_KEYSET"));
+            DEFAULT_HOST,
+            DEFAULT_PORT,
+            DEFAULT_DATA_DIR,
+            null,
+            env.get("CALLSIGN_ACCOUNT_SID"),
+            env.get("CALLSIGN_AUTH_TOKEN"),
+            env.get("CALLSIGN_MASTER_KEYSET"))
+        .withKeyUsage(KeyUsageConfig.fromEnv(env));
   }
 
   /** A copy listening on {@code host} and {@code port}. */
@@ -107,7 +113,8 @@ public record ServerConfig(
         rootAuthToken,
         masterKeysetJson,
         auditRetention,
-        auditSink);
+        auditSink,
+        keyUsage);
   }
 
   /** A copy keeping its files in {@code dir}. */
@@ -121,7 +128,8 @@ public record ServerConfig(
         rootAuthToken,
         masterKeysetJson,
         auditRetention,
-        auditSink);
+        auditSink,
+        keyUsage);
   }
 
   /** A copy using {@code db} ({@code null} for the embedded SQLite database). */
@@ -135,13 +143,23 @@ public record ServerConfig(
         rootAuthToken,
         masterKeysetJson,
         auditRetention,
-        auditSink);
+        auditSink,
+        keyUsage);
   }
 
   /** A copy with the root account's credentials given (either may be {@code null}). */
   public ServerConfig withRootCredentials(String sid, String authToken) {
     return new ServerConfig(
-        host, port, dataDir, database, sid, authToken, masterKeysetJson, auditRetention, auditSink);
+        host,
+        port,
+        dataDir,
+        database,
+        sid,
+        authToken,
+        masterKeysetJson,
+        auditRetention,
+        auditSink,
+        keyUsage);
   }
 
   /** A copy keeping audit events for {@code retention} ({@link Duration#ZERO}: forever). */
@@ -155,7 +173,8 @@ public record ServerConfig(
         rootAuthToken,
         masterKeysetJson,
         retention,
-        auditSink);
+        auditSink,
+        keyUsage);
   }
 
   /** A copy streaming audit events to {@code sink} ({@code null}: not at all). */
@@ -169,13 +188,30 @@ public record ServerConfig(
         rootAuthToken,
         masterKeysetJson,
         auditRetention,
-        sink);
+        sink,
+        keyUsage);
+  }
+
+  /** A copy recording key usage as {@code usage} says. */
+  public ServerConfig withKeyUsage(KeyUsageConfig usage) {
+    return new ServerConfig(
+        host,
+        port,
+        dataDir,
+        database,
+        rootAccountSid,
+        rootAuthToken,
+        masterKeysetJson,
+        auditRetention,
+        auditSink,
+        usage);
   }
 
   // Secrets stay out of logs and exception messages even when the whole config is printed.
   @Override
   public String toString() {
-    return "ServerConfig[host=%s, port=%d, dataDir=%s, database=%s, rootAccountSid=%s, rootAuthToken=%s, masterKeyset=%s, auditRetention=%s, auditSink=%s]"
+    return ("ServerConfig[host=%s, port=%d, dataDir=%s, database=%s, rootAccountSid=%s,"
+            + " rootAuthToken=%s, masterKeyset=%s, auditRetention=%s, auditSink=%s, keyUsage=%s]")
         .formatted(
             host,
             port,
@@ -185,7 +221,8 @@ public record ServerConfig(
             rootAuthToken == null ? null : "***",
             masterKeysetJson == null ? null : "***",
             auditRetention,
-            auditSink);
+            auditSink,
+            keyUsage);
   }
 
   private static String blankToNull(String value) {

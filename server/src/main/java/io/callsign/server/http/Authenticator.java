@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -30,6 +31,7 @@ public final class Authenticator implements MeterBinder {
 
   private final CredentialCache credentials;
   private final Audit audit;
+  private final KeyUsageRecorder usage;
   private final Clock clock;
   private final String systemAccountSid;
   private final EnumCounts<CredentialKind> succeeded = new EnumCounts<>(CredentialKind.class);
@@ -57,8 +59,22 @@ public final class Authenticator implements MeterBinder {
    */
   public Authenticator(
       CredentialCache credentials, Audit audit, Clock clock, String systemAccountSid) {
+    this(credentials, audit, KeyUsageRecorder.NONE, clock, systemAccountSid);
+  }
+
+  /**
+   * As {@link #Authenticator(CredentialCache, Audit, Clock, String)}, and counts every successful
+   * key authentication, and the permissions its request uses, in {@code usage}.
+   */
+  public Authenticator(
+      CredentialCache credentials,
+      Audit audit,
+      KeyUsageRecorder usage,
+      Clock clock,
+      String systemAccountSid) {
     this.credentials = credentials;
     this.audit = audit;
+    this.usage = usage;
     this.clock = clock;
     this.systemAccountSid = systemAccountSid;
   }
@@ -97,7 +113,8 @@ public final class Authenticator implements MeterBinder {
       throw new ApiException(ApiError.authenticate());
     }
     try {
-      Principal p = check(parsed.get());
+      Instant now = clock.instant();
+      Principal p = check(parsed.get(), now);
       RequestContext.authenticated(p);
       succeeded.increment(p.kind());
       audit.submit(
@@ -108,7 +125,7 @@ public final class Authenticator implements MeterBinder {
               null,
               "Authenticated",
               Map.of("credential_kind", p.kind().wire()),
-              clock.instant()));
+              now));
       return p;
     } catch (ApiException e) {
       String user = parsed.get().username();
@@ -162,15 +179,19 @@ public final class Authenticator implements MeterBinder {
     return null;
   }
 
-  private Principal check(BasicCredentials creds) {
+  private Principal check(BasicCredentials creds, Instant now) {
     String user = creds.username();
     byte[] given = creds.password().getBytes(StandardCharsets.UTF_8);
     if (Sids.isValid(KeySid.PREFIX, user)) {
       Optional<Key> key = credentials.key(KeySid.of(user));
       check(given, key.map(Key::secret));
       Key k = key.orElseThrow();
-      return new Principal(
-          activeAccount(k.accountSid()), CredentialKind.of(k.type()), k.sid(), k.policy());
+      Account account = activeAccount(k.accountSid());
+      // Counted only once the key is proven and its account active: a use, not an attempt.
+      RequestContext rc = RequestContext.current();
+      KeyUsageRecorder.PermissionCounter counter =
+          usage.authenticated(k, rc == null ? null : rc.sourceIpAddress(), now.toEpochMilli());
+      return new Principal(account, CredentialKind.of(k.type()), k.sid(), k.policy(), counter);
     }
     Optional<Account> account =
         Sids.isValid(AccountSid.PREFIX, user)

@@ -1,9 +1,12 @@
 package io.callsign.server.http;
 
+import java.util.Locale;
+import java.util.Optional;
+
 /**
  * What a call needs (DESIGN.md section 4). Auth tokens and main keys hold every permission;
- * standard keys all but {@link #CREDENTIALS_MANAGE}; restricted keys only those whose {@link
- * #policyName()} their policy lists.
+ * standard keys all but {@link #CREDENTIALS_MANAGE} and {@link #KEY_USAGE_READ}; restricted keys
+ * only those whose {@link #policyName()} their policy lists.
  */
 public enum Permission {
   /** Managing keys, accounts and auth tokens, and seeing an auth token: never by policy. */
@@ -23,12 +26,22 @@ public enum Permission {
   /** Validating and revoking Flex tokens. */
   FLEX_TOKENS_VALIDATE("/twilio/flex/tokens/validate"),
   /** Reading the audit trail (Monitor Events). */
-  EVENTS_READ("/twilio/monitor/events/read");
+  EVENTS_READ("/twilio/monitor/events/read"),
+  /**
+   * Reading what API keys did (usage, suggested policies): a Callsign name, as Twilio has none.
+   * Like the keys themselves, not for standard keys.
+   */
+  KEY_USAGE_READ("/twilio/iam/api-keys/usage/read");
+
+  private static final Permission[] ALL = values();
 
   private final String policyName;
+  private final String wireName;
 
   Permission(String policyName) {
     this.policyName = policyName;
+    this.wireName =
+        policyName != null ? policyName : name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   /**
@@ -37,5 +50,28 @@ public enum Permission {
    */
   public String policyName() {
     return policyName;
+  }
+
+  /**
+   * The name reports use: the policy name, or for a permission no policy can grant a Callsign name
+   * such as {@code credentials-manage}.
+   */
+  public String wireName() {
+    return wireName;
+  }
+
+  /** Whether a standard key holds this permission: all but managing and watching credentials. */
+  public boolean standardKeysHold() {
+    return this != CREDENTIALS_MANAGE && this != KEY_USAGE_READ;
+  }
+
+  /** The permission with this {@link #wireName()}, if any. */
+  public static Optional<Permission> ofWireName(String name) {
+    for (Permission p : ALL) {
+      if (p.wireName().equals(name)) {
+        return Optional.of(p);
+      }
+    }
+    return Optional.empty();
   }
 }

@@ -12,12 +12,19 @@ import java.util.Objects;
  * @param kind the kind of credential used
  * @param keySid the key used, or {@code null} for the auth token
  * @param policy the restricted key's policy, else {@code null}
+ * @param permissionsUsed where the permissions this request is allowed to use are counted
  */
-public record Principal(Account account, CredentialKind kind, KeySid keySid, Policy policy) {
+public record Principal(
+    Account account,
+    CredentialKind kind,
+    KeySid keySid,
+    Policy policy,
+    KeyUsageRecorder.PermissionCounter permissionsUsed) {
   /** Checks that a key kind comes with its key SID, and a restricted key with its policy. */
   public Principal {
     Objects.requireNonNull(account, "account");
     Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(permissionsUsed, "permissionsUsed");
     if ((kind == CredentialKind.AUTH_TOKEN) != (keySid == null)) {
       throw new IllegalArgumentException("a key SID goes with a key credential, and only then");
     }
@@ -26,11 +33,24 @@ public record Principal(Account account, CredentialKind kind, KeySid keySid, Pol
     }
   }
 
+  /** A caller whose permission checks are not counted. */
+  public Principal(Account account, CredentialKind kind, KeySid keySid, Policy policy) {
+    this(account, kind, keySid, policy, KeyUsageRecorder.PermissionCounter.NONE);
+  }
+
   /** Whether this credential holds {@code permission}. */
   public boolean holds(Permission permission) {
+    return holds(kind, policy, permission);
+  }
+
+  /**
+   * Whether a credential of {@code kind} (with {@code policy} when restricted) holds {@code
+   * permission}.
+   */
+  public static boolean holds(CredentialKind kind, Policy policy, Permission permission) {
     return switch (kind) {
       case AUTH_TOKEN, MAIN_KEY -> true;
-      case STANDARD_KEY -> permission != Permission.CREDENTIALS_MANAGE;
+      case STANDARD_KEY -> permission.standardKeysHold();
       case RESTRICTED_KEY -> {
         String name = permission.policyName();
         yield name != null && policy.allows(name);
@@ -51,5 +71,7 @@ public record Principal(Account account, CredentialKind kind, KeySid keySid, Pol
               ? ApiError.authenticate()
               : ApiError.authorizationFailed());
     }
+    // What a key actually needs is what it was allowed here: the base of least-privilege advice.
+    permissionsUsed.used(permission);
   }
 }
