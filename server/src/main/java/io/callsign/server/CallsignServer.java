@@ -32,6 +32,11 @@ import io.callsign.server.keys.IamKeyRoutes;
 import io.callsign.server.keys.JdbiKeyStore;
 import io.callsign.server.keys.KeyRoutes;
 import io.callsign.server.keys.KeyService;
+import io.callsign.server.sso.JdbiSsoStore;
+import io.callsign.server.sso.SsoLoginRoutes;
+import io.callsign.server.sso.SsoLoginService;
+import io.callsign.server.sso.SsoProfileRoutes;
+import io.callsign.server.sso.SsoProfileService;
 import io.callsign.server.store.Database;
 import io.callsign.server.throttle.LocalLoginThrottle;
 import io.callsign.server.throttle.ThrottlePolicy;
@@ -149,6 +154,10 @@ public final class CallsignServer implements AutoCloseable {
             new FlexTokenService(flex, flexStore, credentials, clock, audit);
         // A deprovisioned user's tokens stop validating on this node at once.
         flex.onUserChange(flexTokens::userChanged);
+        JdbiSsoStore ssoStore = new JdbiSsoStore(database.jdbi(), box);
+        SsoProfileService ssoProfiles = new SsoProfileService(ssoStore, flex, clock, audit);
+        SsoLoginService ssoLogin =
+            new SsoLoginService(ssoStore, ssoProfiles, flex, flexTokens, clock, audit);
         // Listens to the JVM's GC notifications until closed.
         gcMetrics = new JvmGcMetrics();
         for (MeterBinder binder :
@@ -193,6 +202,8 @@ public final class CallsignServer implements AutoCloseable {
                     new FlexRoutes(authenticator, accounts, flex),
                     new FlexTokenRoutes(authenticator, accounts, flex, flexTokens),
                     new TokenServerRoutes(authenticator, accounts, flex, tokenServer),
+                    new SsoProfileRoutes(authenticator, accounts, flex, ssoProfiles),
+                    new SsoLoginRoutes(ssoLogin, ssoProfiles),
                     new EventRoutes(authenticator, audit.store()),
                     new KeyUsageRoutes(
                         authenticator, accounts, keys, new KeyUsageService(keyUsageStore, clock)),

@@ -17,7 +17,8 @@ import java.util.Objects;
  * @param eventType e.g. {@code api-key.created}, {@code auth.failed}
  * @param resourceSid what it acted on, or {@code null}
  * @param resourceType e.g. {@code api-key}, or {@code null}
- * @param source {@code api}, {@code token-server}, {@code console} or {@code system}
+ * @param source {@code api}, {@code token-server}, {@code sso} (single sign-on), {@code console} or
+ *     {@code system}
  * @param sourceIpAddress the client's address, or {@code null}
  * @param userAgent the client's User-Agent, or {@code null}
  * @param eventDate when it happened (milliseconds)

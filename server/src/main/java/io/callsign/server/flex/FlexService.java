@@ -190,30 +190,10 @@ public final class FlexService {
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
       Optional<FlexUser> existing = store.findUserByUsernameKey(instance.sid(), key);
       if (existing.isEmpty()) {
-        Instant now = now();
-        FlexUser user =
-            new FlexUser(
-                FlexUserSid.random(),
-                instance.sid(),
-                instance.accountSid(),
-                username,
-                email,
-                fullName,
-                locale,
-                roles,
-                WorkerSid.random(),
-                attributes,
-                null,
-                null,
-                0,
-                0,
-                now,
-                now);
-        if (audit.atomically(
-            () -> store.insertUser(user, key),
-            done ->
-                done ? userEvent(user, "flex-user.provisioned", "Flex user provisioned") : null)) {
-          return new Provisioned(user, true);
+        Optional<FlexUser> created =
+            insertNew(instance, username, key, email, fullName, roles, attributes, locale);
+        if (created.isPresent()) {
+          return new Provisioned(created.get(), true);
         }
         continue; // provisioned concurrently: update that one instead
       }
@@ -254,6 +234,64 @@ public final class FlexService {
       }
     }
     throw new ApiException(ApiError.ofStatus(409, "The user changed concurrently; try again"));
+  }
+
+  /**
+   * Creates the user only if no user of {@code instance} has its username (case aside): unlike
+   * {@link #provision}, an existing user is never changed. Single sign-on creates users this way,
+   * so that a provider's user can never take over a user of the same name.
+   *
+   * @return the new user, or empty when the username is taken
+   * @throws ApiException 400/20001 naming the field that breaks a rule, as {@link #provision}
+   */
+  public Optional<FlexUser> provisionNew(FlexInstance instance, Provision p) {
+    String username = checkUsername(p.username());
+    return insertNew(
+        instance,
+        username,
+        usernameKey(username),
+        checkEmail(p.email()),
+        checkText("full_name", p.fullName(), 256),
+        checkRoles(instance, p.roles()),
+        checkAttributes(p.workerAttributes()),
+        checkLocale(p.locale()));
+  }
+
+  // A new user with a new worker, recorded with its event; empty when the username key is taken.
+  private Optional<FlexUser> insertNew(
+      FlexInstance instance,
+      String username,
+      String key,
+      String email,
+      String fullName,
+      List<String> roles,
+      String attributes,
+      String locale) {
+    Instant now = now();
+    FlexUser user =
+        new FlexUser(
+            FlexUserSid.random(),
+            instance.sid(),
+            instance.accountSid(),
+            username,
+            email,
+            fullName,
+            locale,
+            roles,
+            WorkerSid.random(),
+            attributes,
+            null,
+            null,
+            0,
+            0,
+            now,
+            now);
+    boolean inserted =
+        audit.atomically(
+            () -> store.insertUser(user, key),
+            done ->
+                done ? userEvent(user, "flex-user.provisioned", "Flex user provisioned") : null);
+    return inserted ? Optional.of(user) : Optional.empty();
   }
 
   private static boolean sameFields(FlexUser a, FlexUser b) {

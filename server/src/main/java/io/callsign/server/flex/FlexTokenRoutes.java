@@ -84,7 +84,19 @@ public final class FlexTokenRoutes implements Routes {
       ttl = asked == null ? ttl : asked;
     }
     FlexTokenService.Minted minted = tokens.mint(instance, user, ttl);
-    FlexTokenInfo info = minted.info();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("access_token", minted.token());
+    body.put("token_info", tokenInfo(minted.info()));
+    // A bearer credential: no cache along the way may keep it.
+    ctx.header("Cache-Control", "no-store").header("Pragma", "no-cache");
+    FlexRoutes.send(ctx, 201, body);
+  }
+
+  /**
+   * The {@code token_info} of a minted token, as the v4 mint and the single sign-on exchange answer
+   * it (twilio-wire.md 9.2, 9.3).
+   */
+  public static Map<String, Object> tokenInfo(FlexTokenInfo info) {
     Map<String, Object> tokenInfo = new LinkedHashMap<>();
     tokenInfo.put("account_sid", info.accountSid().value());
     tokenInfo.put("expiration", FlexRoutes.iso(info.expiresAt()));
@@ -94,12 +106,7 @@ public final class FlexTokenRoutes implements Routes {
     tokenInfo.put("permissions", info.permissions());
     tokenInfo.put("roles", info.roles());
     tokenInfo.put("username", info.username());
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("access_token", minted.token());
-    body.put("token_info", tokenInfo);
-    // A bearer credential: no cache along the way may keep it.
-    ctx.header("Cache-Control", "no-store").header("Pragma", "no-cache");
-    FlexRoutes.send(ctx, 201, body);
+    return tokenInfo;
   }
 
   // ---------------------------------------------------------------------------- validation

@@ -575,6 +575,41 @@ public final class FlexTokenService implements MeterBinder {
     return validation;
   }
 
+  /**
+   * Revokes the token {@code tokenId} of {@code user} without the token in hand: single sign-on
+   * revokes this way what it issued once the sign-in is found compromised (a replayed code, a
+   * reused refresh token). Takes effect as {@link #revoke} does; revoking twice changes nothing.
+   *
+   * @param expiresAt the token's {@code exp}: the revocation is kept until then (plus the skew)
+   */
+  public void revokeIssued(
+      String tokenId, FlexInstance instance, FlexUserSid user, Instant expiresAt) {
+    Instant now = clock.instant();
+    if (!now.isBefore(expiresAt.plus(CLOCK_SKEW))) {
+      return; // expired anyway
+    }
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("token_id", tokenId);
+    data.put("instance_sid", instance.sid().value());
+    data.put("expiration", expiresAt.toString());
+    audit.atomically(
+        () -> {
+          store.revokeToken(tokenId, instance.sid(), expiresAt.plus(CLOCK_SKEW));
+          return tokenId;
+        },
+        id ->
+            NewEvent.byCaller(
+                instance.accountSid().value(),
+                "flex-token.revoked",
+                user.value(),
+                "flex-user",
+                "Flex token revoked with its single sign-on",
+                data,
+                now));
+    revoked.put(tokenId, true);
+    pruneNowAndThen(now);
+  }
+
   /** Whether {@code validation} refused a token only because it was already revoked. */
   public static boolean alreadyRevoked(Validation validation) {
     return validation instanceof Validation.Invalid(Rejection reason)

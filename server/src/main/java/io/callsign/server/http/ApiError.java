@@ -80,6 +80,22 @@ public record ApiError(int code, int httpStatus, String message) {
     return new ApiError(20001, 400, "Invalid parameter: Status (a closed account cannot change)");
   }
 
+  /**
+   * 502/20502 for an upstream service (a single sign-on identity provider) that could not be
+   * reached or answered with something unusable; {@code why} says which, without secrets.
+   */
+  public static ApiError badGateway(String why) {
+    return ofStatus(502, why);
+  }
+
+  /**
+   * 70251 ("BadSsoSettings", a code the Flex SDK knows, twilio-wire.md 3.2) with {@code status}: an
+   * SSO profile that is not active, or whose provider cannot be used as configured.
+   */
+  public static ApiError badSsoSettings(int status, String why) {
+    return new ApiError(70251, status, why);
+  }
+
   /** 404/20404 for {@code path}. */
   public static ApiError notFound(String path) {
     return new ApiError(20404, 404, "The requested resource " + path + " was not found");

@@ -25,6 +25,10 @@ public enum Permission {
   FLEX_TOKENS_CREATE("/twilio/flex/tokens/create"),
   /** Validating and revoking Flex tokens. */
   FLEX_TOKENS_VALIDATE("/twilio/flex/tokens/validate"),
+  /** Reading SSO profiles (never their client secrets). */
+  SSO_PROFILES_READ("/twilio/flex/sso-profiles/read"),
+  /** Creating, changing and deleting SSO profiles: who may sign in to Flex, and as whom. */
+  SSO_PROFILES_MANAGE("/twilio/flex/sso-profiles/manage"),
   /** Reading the audit trail (Monitor Events). */
   EVENTS_READ("/twilio/monitor/events/read"),
   /**
