@@ -110,6 +110,21 @@ class ObservabilityTest {
   }
 
   @Test
+  void inventedMethodsShareOneTimerSoTheyCannotGrowTheScrape() throws Exception {
+    for (String method : List.of("BREW", "WHEN", "FETCH")) {
+      TestServers.HTTP.send(
+          java.net.http.HttpRequest.newBuilder(
+                  java.net.URI.create("http://127.0.0.1:" + port + "/healthz"))
+              .method(method, java.net.http.HttpRequest.BodyPublishers.noBody())
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+    }
+    Map<String, Double> m = scrape();
+    assertThat(sample(m, "http_server_requests_seconds_count", "method=\"OTHER\"")).isEqualTo(3);
+    assertThat(m.keySet()).noneMatch(k -> k.contains("BREW") || k.contains("FETCH"));
+  }
+
+  @Test
   void authenticationsAreCountedByOutcomeAndReason() throws Exception {
     fetchAccount(ROOT);
     fetchAccount(basic(SID, "x".repeat(32)));
