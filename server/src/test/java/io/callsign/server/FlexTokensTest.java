@@ -1102,6 +1102,37 @@ class FlexTokensTest {
   }
 
   @Test
+  void infoAnswersTheSdkCallingFromAnotherOriginWhetherTheTokenIsValidOrNot() throws Exception {
+    String token = mint(instance, provision("carol"), ROOT_AUTH, null).get("access_token").asText();
+    String path = tokensPath(SID, "Info");
+    HttpRequest preflight =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .header("Origin", "https://flex.example.com")
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "authorization, content-type")
+            .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+            .build();
+    HttpResponse<String> r = TestServers.HTTP.send(preflight, HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(204);
+    assertThat(r.headers().firstValue("Access-Control-Allow-Origin")).contains("*");
+    assertThat(r.headers().firstValue("Access-Control-Allow-Methods")).contains("POST");
+    assertThat(r.headers().firstValue("Access-Control-Allow-Headers"))
+        .hasValueSatisfying(h -> assertThat(h).contains("Authorization", "Content-Type"));
+
+    HttpResponse<String> valid = postForm(path, sdkHeader(token), "Token", token);
+    assertThat(valid.statusCode()).as(valid.body()).isEqualTo(200);
+    assertThat(valid.headers().firstValue("Access-Control-Allow-Origin")).contains("*");
+    String bad = flip(token, token.length() - 3);
+    HttpResponse<String> invalid = postForm(path, sdkHeader(bad), "Token", bad);
+    assertError(invalid, 401, 20101);
+    assertThat(invalid.headers().firstValue("Access-Control-Allow-Origin")).contains("*");
+    // Only Info: the other token endpoints take account credentials and stay same-origin.
+    HttpResponse<String> validate =
+        postJson(tokensPath(SID, "validate"), ROOT_AUTH, Map.of("token", token));
+    assertThat(validate.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+  }
+
+  @Test
   void validateWhenAccountSuspendedThenInvalidAndValidAgainAfterReactivation() throws Exception {
     Account sub = subaccount();
     String subInstance = instanceOf(sub.getSid(), ROOT_AUTH);

@@ -5,6 +5,7 @@ import io.callsign.server.flex.FlexTokenService.Validation;
 import io.callsign.server.http.ApiError;
 import io.callsign.server.http.ApiException;
 import io.callsign.server.http.Authenticator;
+import io.callsign.server.http.Cors;
 import io.callsign.server.http.JsonBody;
 import io.callsign.server.http.Permission;
 import io.callsign.server.http.Principal;
@@ -68,6 +69,9 @@ public final class FlexTokenRoutes implements Routes {
     routes.post(MINT, this::mint);
     routes.post(TOKENS + "/validate", this::validate);
     routes.post(TOKENS + "/Info", this::info);
+    // The Flex SDK's validateToken calls Info with fetch from the customer's page.
+    routes.options(
+        TOKENS + "/Info", ctx -> Cors.preflight(ctx, "POST", "Content-Type, Authorization"));
     routes.post(TOKENS + "/Revoke", this::revoke);
   }
 
@@ -149,6 +153,7 @@ public final class FlexTokenRoutes implements Routes {
   }
 
   private void info(Context ctx) {
+    Cors.allowAnyOrigin(ctx);
     Presented presented = presented(ctx, false);
     FlexTokenInfo info = requireValid(tokens.validate(presented.token(), presented.account()));
     Map<String, Object> body = new LinkedHashMap<>();

@@ -3,6 +3,7 @@ package io.callsign.server.sso;
 import io.callsign.server.flex.FlexTokenRoutes;
 import io.callsign.server.http.ApiError;
 import io.callsign.server.http.ApiException;
+import io.callsign.server.http.Cors;
 import io.callsign.server.http.Json;
 import io.callsign.server.http.JsonBody;
 import io.callsign.server.http.Routes;
@@ -75,22 +76,13 @@ public final class SsoLoginRoutes implements Routes {
     routes.options(TOKENS, SsoLoginRoutes::preflight);
   }
 
-  /**
-   * The Flex SDK calls Config and Tokens with {@code fetch} from the customer's page, another
-   * origin: the answers allow any origin to read them. Neither endpoint reads cookies or
-   * credentials (what they need is in the request), so no origin gains anything another lacks.
-   */
+  // The Flex SDK calls Config and Tokens with fetch from the customer's page (http/Cors).
   private static void crossOrigin(Context ctx) {
-    ctx.header("Access-Control-Allow-Origin", "*");
+    Cors.allowAnyOrigin(ctx);
   }
 
-  /** The CORS preflight of a JSON POST (or GET) from the SDK: 204. */
   private static void preflight(Context ctx) {
-    crossOrigin(ctx);
-    ctx.header("Access-Control-Allow-Methods", "GET, POST");
-    ctx.header("Access-Control-Allow-Headers", "Content-Type");
-    ctx.header("Access-Control-Max-Age", "600");
-    ctx.status(204);
+    Cors.preflight(ctx, "GET, POST", "Content-Type");
   }
 
   /** Callsign's callback URL as the client reached it. */
