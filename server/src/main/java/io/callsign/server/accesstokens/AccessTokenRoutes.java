@@ -30,7 +30,7 @@ public final class AccessTokenRoutes implements Routes {
   /** Introspection. */
   public static final String INTROSPECT = "/v1/AccessTokens/Introspect";
 
-  private static final String FORM = "application/x-www-form-urlencoded";
+  private static final String FORM = WebRoutes.FORM;
   private static final String JSON = "application/json";
   private static final Set<Param> INTROSPECT_PARAMS = EnumSet.of(Param.TOKEN);
 

@@ -43,7 +43,7 @@ import java.util.Set;
 public final class FlexTokenRoutes implements Routes {
   private static final String MINT = "/v4/Instances/{instance}/Users/{user}/Tokens";
   private static final String TOKENS = "/v1/Accounts/{account}/Tokens";
-  private static final String FORM = "application/x-www-form-urlencoded";
+  private static final String FORM = WebRoutes.FORM;
   private static final String JSON = "application/json";
   private static final String TOKEN_USER = "token:";
 

@@ -41,6 +41,9 @@ public final class WebRoutes {
   private static final Logger REQUESTS = LoggerFactory.getLogger("io.callsign.server.requests");
   private static final String JSON = "application/json";
 
+  /** The media type of form bodies, as the helper libraries send them. */
+  public static final String FORM = "application/x-www-form-urlencoded";
+
   /** The response header naming the request, as Twilio's API sends it. */
   public static final String REQUEST_ID_HEADER = "Twilio-Request-Id";
 

@@ -112,28 +112,25 @@ public final class JdbiSsoStore implements SsoStore {
 
   @Override
   public List<SsoProfile> listProfiles(FlexInstanceSid instance) {
-    return db(
-        h ->
-            h.createQuery(
-                    "SELECT "
-                        + PROFILE_COLUMNS
-                        + " FROM sso_profiles WHERE instance_sid = :instance"
-                        + " ORDER BY date_created, sid")
-                .bind("instance", instance.value())
-                .map((rs, ctx) -> readProfile(rs))
-                .list());
+    return profilesWhere("instance_sid", instance.value());
   }
 
   @Override
   public List<SsoProfile> listProfilesOfAccount(AccountSid account) {
+    return profilesWhere("account_sid", account.value());
+  }
+
+  // column is one of this class's constants, never input.
+  private List<SsoProfile> profilesWhere(String column, String value) {
     return db(
         h ->
             h.createQuery(
                     "SELECT "
                         + PROFILE_COLUMNS
-                        + " FROM sso_profiles WHERE account_sid = :account"
-                        + " ORDER BY date_created, sid")
-                .bind("account", account.value())
+                        + " FROM sso_profiles WHERE "
+                        + column
+                        + " = :value ORDER BY date_created, sid")
+                .bind("value", value)
                 .map((rs, ctx) -> readProfile(rs))
                 .list());
   }

@@ -42,7 +42,7 @@ public final class SsoLoginRoutes implements Routes {
   private static final String AUTHORIZE = "/v1/Flex/Authorize";
   private static final String TOKENS = "/v1/Flex/OAuth/Tokens";
   private static final String JSON = "application/json";
-  private static final String FORM = "application/x-www-form-urlencoded";
+  private static final String FORM = WebRoutes.FORM;
   private static final Set<String> TOKEN_FIELDS =
       Set.of(
           "grant_type",
