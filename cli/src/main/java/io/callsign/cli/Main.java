@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       TokenCommand.class,
       WebhookCommand.class,
       AuditCommand.class,
+      ConsoleUserCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

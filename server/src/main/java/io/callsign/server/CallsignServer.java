@@ -12,6 +12,9 @@ import io.callsign.server.audit.AuditSink;
 import io.callsign.server.audit.EventRoutes;
 import io.callsign.server.audit.JdbiAuditStore;
 import io.callsign.server.config.ServerConfig;
+import io.callsign.server.console.ConsoleRoutes;
+import io.callsign.server.console.ConsoleService;
+import io.callsign.server.console.JdbiConsoleStore;
 import io.callsign.server.crypto.PasswordHasher;
 import io.callsign.server.crypto.SecretBox;
 import io.callsign.server.crypto.SecretFiles;
@@ -57,6 +60,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The composition root: config, secret box, database, stores, services, routes, built with plain
@@ -66,6 +71,8 @@ import java.util.List;
 public final class CallsignServer implements AutoCloseable {
   /** The line of credentials.env that names the root account's Flex instance. */
   public static final String FLEX_INSTANCE_VAR = "FLEX_INSTANCE_SID";
+
+  private static final Logger LOG = LoggerFactory.getLogger(CallsignServer.class);
 
   // Authentication events waiting for the background writer, at most.
   private static final int AUDIT_QUEUE = 100_000;
@@ -78,6 +85,7 @@ public final class CallsignServer implements AutoCloseable {
   private final PrometheusMeterRegistry metrics;
   private final JvmGcMetrics gcMetrics;
   private final AccountService.Bootstrap bootstrap;
+  private final ConsoleService console;
   private final WebRoutes web;
   private final Object lifecycle = new Object();
   private boolean stopped;
@@ -177,17 +185,29 @@ public final class CallsignServer implements AutoCloseable {
         if (sink != null) {
           sink.bindTo(metrics);
         }
+        // Token-server and console sign-ins share one hasher (one memory budget) and one throttle
+        // (so that an address guessing at both is counted once).
+        PasswordHasher passwords = PasswordHasher.standard();
+        LocalLoginThrottle throttle = new LocalLoginThrottle(ThrottlePolicy.DEFAULT, clock);
         TokenServerService tokenServer =
             new TokenServerService(
                 flex,
                 keys,
                 credentials,
-                PasswordHasher.standard(),
-                new LocalLoginThrottle(ThrottlePolicy.DEFAULT, clock),
+                passwords,
+                throttle,
                 metrics,
                 rootInstance.sid(),
                 clock,
                 audit);
+        console =
+            new ConsoleService(
+                new JdbiConsoleStore(database.jdbi(), box),
+                passwords,
+                throttle,
+                clock,
+                audit,
+                bootstrap.root().sid());
         web =
             new WebRoutes(
                 config.host(),
@@ -207,6 +227,16 @@ public final class CallsignServer implements AutoCloseable {
                     new EventRoutes(authenticator, audit.store()),
                     new KeyUsageRoutes(
                         authenticator, accounts, keys, new KeyUsageService(keyUsageStore, clock)),
+                    new ConsoleRoutes(
+                        console,
+                        accounts,
+                        keys,
+                        keyUsageStore,
+                        flex,
+                        flexTokens,
+                        ssoProfiles,
+                        audit.store(),
+                        accessTokens),
                     new MetricsRoutes(metrics)),
                 metrics);
       } catch (RuntimeException | IOException e) {
@@ -231,12 +261,29 @@ public final class CallsignServer implements AutoCloseable {
     retention.start();
     keyUsage.start();
     port = web.start();
+    if (console.userCount() == 0) {
+      LOG.info(
+          "The web console has no users yet: `callsign console-user add --email ADDRESS` prints a"
+              + " one-time sign-up link for the first one");
+    }
     return port;
   }
 
   /** Whether the database answers and the migrations have run (what {@code /readyz} reports). */
   public boolean isReady() {
     return database.isReady();
+  }
+
+  /** The web console's users and sessions (for {@code callsign console-user} and tests). */
+  public ConsoleService console() {
+    return console;
+  }
+
+  /**
+   * Writes the queued audit events (authentications, sign-ins) now rather than in the next batch.
+   */
+  public void flushAudit() {
+    audit.flush();
   }
 
   /** The bound port once started, else -1. */

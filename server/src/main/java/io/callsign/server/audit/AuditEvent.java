@@ -11,9 +11,10 @@ import java.util.Objects;
  * @param sid {@code AE...}
  * @param accountSid the account it happened in
  * @param actorSid who acted ({@code AC...} for an auth token, {@code SK...} for a key, {@code
- *     FU...} for a Flex user), or {@code null} when nobody was authenticated
- * @param actorType {@code account}, {@code api-key}, {@code flex-user}, {@code anonymous} or {@code
- *     system}
+ *     FU...} for a Flex user, {@code US...} for a console user), or {@code null} when nobody was
+ *     authenticated
+ * @param actorType {@code account}, {@code api-key}, {@code flex-user}, {@code console-user},
+ *     {@code anonymous} or {@code system}
  * @param eventType e.g. {@code api-key.created}, {@code auth.failed}
  * @param resourceSid what it acted on, or {@code null}
  * @param resourceType e.g. {@code api-key}, or {@code null}

@@ -58,7 +58,12 @@ public record NewEvent(
     Principal p = rc == null ? null : rc.principal();
     String actorSid = null;
     String actorType = rc == null ? "system" : "anonymous";
-    if (p != null) {
+    String source = rc == null ? "system" : "api";
+    if (rc != null && rc.consoleUserSid() != null) {
+      actorSid = rc.consoleUserSid();
+      actorType = "console-user";
+      source = "console";
+    } else if (p != null) {
       actorSid = p.keySid() != null ? p.keySid().value() : p.account().sid().value();
       actorType = p.keySid() != null ? "api-key" : "account";
     }
@@ -69,7 +74,7 @@ public record NewEvent(
         eventType,
         resourceSid,
         resourceType,
-        rc == null ? "system" : "api",
+        source,
         rc == null ? null : rc.sourceIpAddress(),
         rc == null ? null : rc.userAgent(),
         now,

@@ -66,6 +66,21 @@ public final class SecretBox {
     }
   }
 
+  /**
+   * The box of an existing installation, for tools that must not make a keyset of their own: from
+   * {@code keysetJson} when given, else from {@code DATA/master-keyset.json}.
+   *
+   * @throws IllegalStateException when there is neither
+   */
+  public static SecretBox openExisting(String keysetJson, Path dataDir) throws IOException {
+    if (keysetJson == null && !Files.exists(dataDir.resolve(KEYSET_FILE))) {
+      throw new IllegalStateException(
+          "no master keyset: set CALLSIGN_MASTER_KEYSET as for serve, or give serve's --data"
+              + " directory");
+    }
+    return open(keysetJson, dataDir);
+  }
+
   private static Configuration config() {
     try {
       AeadConfig.register();

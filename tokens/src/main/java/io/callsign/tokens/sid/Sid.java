@@ -20,7 +20,8 @@ public sealed interface Sid
         ApplicationSid,
         ServiceSid,
         CredentialSid,
-        EventSid {
+        EventSid,
+        ConsoleUserSid {
 
   /** The whole SID, for example {@code AC0123...}. */
   String value();
@@ -50,6 +51,7 @@ public sealed interface Sid
       case ServiceSid.PREFIX -> new ServiceSid(value);
       case CredentialSid.PREFIX -> new CredentialSid(value);
       case EventSid.PREFIX -> new EventSid(value);
+      case ConsoleUserSid.PREFIX -> new ConsoleUserSid(value);
       default ->
           throw new IllegalArgumentException(
               "unknown SID prefix " + Sids.printable(value.substring(0, 2)));

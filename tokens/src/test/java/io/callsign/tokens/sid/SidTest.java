@@ -52,6 +52,14 @@ class SidTest {
   }
 
   @Test
+  void parseWhenConsoleUserPrefixThenReturnsConsoleUserSid() {
+    String value = ConsoleUserSid.random().value();
+
+    assertThat(Sid.parse(value)).isEqualTo(ConsoleUserSid.of(value));
+    assertThat(value).startsWith("US");
+  }
+
+  @Test
   void parseWhenUnknownPrefixThenRefused() {
     assertThatThrownBy(() -> Sid.parse("ZZ0123456789abcdef0123456789abcdef"))
         .isInstanceOf(IllegalArgumentException.class)
