@@ -77,7 +77,8 @@ final class ConsoleUserCommand {
                 // Changes made here are recorded like any other, in the same transaction (which
                 // needs no background writer: nothing here is queued).
                 new AuditLog(new JdbiAuditStore(database.jdbi()), 1),
-                null);
+                null,
+                box);
         return new Opened(database, console);
       } catch (RuntimeException e) {
         database.close();

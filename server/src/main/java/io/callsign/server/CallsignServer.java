@@ -207,7 +207,8 @@ public final class CallsignServer implements AutoCloseable {
                 throttle,
                 clock,
                 audit,
-                bootstrap.root().sid());
+                bootstrap.root().sid(),
+                box);
         web =
             new WebRoutes(
                 config.host(),

@@ -447,7 +447,8 @@ class ConsoleTest {
     b.get("/console/keys");
 
     b.post("/console/keys", Map.of("friendly_name", "ci", "type", "standard"));
-    assertThat(b.last.statusCode()).isEqualTo(201);
+    assertThat(b.last.statusCode()).isEqualTo(303);
+    b.follow();
     Matcher secret = Pattern.compile("id=\"new-key-secret\">([^<]+)<").matcher(b.last.body());
     assertThat(secret.find()).isTrue();
     Matcher sid = Pattern.compile("id=\"new-key-sid\">(SK[0-9a-f]{32})<").matcher(b.last.body());
@@ -463,6 +464,30 @@ class ConsoleTest {
     assertThat(created.get("actor_sid").asText()).startsWith("US");
     assertThat(created.get("source").asText()).isEqualTo("console");
     assertThat(created.toString()).doesNotContain(secret.group(1));
+  }
+
+  @Test
+  void secondaryTokenCreatedIsShownOnceThenPromotedReplacesTheAuthToken() throws Exception {
+    ConsoleClient b = signedIn();
+
+    b.post("/console/auth-token/secondary", Map.of());
+    assertThat(b.last.statusCode()).isEqualTo(303);
+    b.follow();
+    Matcher token = Pattern.compile("id=\"secondary-token\">([^<]+)<").matcher(b.last.body());
+    assertThat(token.find()).as(b.last.body()).isTrue();
+    assertThat(b.get("/console/dashboard").body()).doesNotContain(token.group(1));
+    ConsoleClient other = browser();
+    other.cookies.putAll(b.cookies);
+    other.cookies.put(ConsoleRoutes.ONCE_COOKIE, "x" + "A".repeat(60));
+    assertThat(other.get("/console/dashboard").body()).doesNotContain("secondary-token\">");
+
+    b.post("/console/auth-token/promote", Map.of());
+
+    assertThat(b.last.headers().firstValue("Location"))
+        .hasValue("/console/dashboard?done=promoted");
+    assertThat(TestServers.get(port, ACCOUNT, ROOT).statusCode()).isEqualTo(401);
+    assertThat(TestServers.get(port, ACCOUNT, basic(SID, token.group(1))).statusCode())
+        .isEqualTo(200);
   }
 
   @Test

@@ -19,6 +19,7 @@ import io.callsign.server.flex.FlexTokenService;
 import io.callsign.server.flex.FlexUser;
 import io.callsign.server.http.ApiException;
 import io.callsign.server.http.CredentialKind;
+import io.callsign.server.http.Json;
 import io.callsign.server.http.Principal;
 import io.callsign.server.http.RequestContext;
 import io.callsign.server.http.Routes;
@@ -67,6 +68,9 @@ import java.util.Optional;
 public final class ConsoleRoutes implements Routes {
   /** The session cookie: {@code __Host-} keeps it to this origin, over HTTPS (or localhost). */
   public static final String SESSION_COOKIE = "__Host-callsign-console";
+
+  /** A secret on its way from a POST to the page that shows it once, sealed to the session. */
+  public static final String ONCE_COOKIE = "__Host-callsign-once";
 
   /** The sign-in form's CSRF cookie, before there is a session. */
   public static final String FORM_COOKIE = "__Host-callsign-form";
@@ -257,7 +261,9 @@ public final class ConsoleRoutes implements Routes {
     ctx.header("Cache-Control", "no-store");
     ctx.header("Content-Security-Policy", CSP);
     ctx.header("X-Frame-Options", "DENY");
-    ctx.header("Referrer-Policy", "no-referrer");
+    // Not no-referrer: with it, browsers send "Origin: null" on form posts, and the origin check
+    // below needs the real one. same-origin still keeps URLs (a sign-up link) from other sites.
+    ctx.header("Referrer-Policy", "same-origin");
     ctx.header("X-Content-Type-Options", "nosniff");
     ctx.header("Cross-Origin-Opener-Policy", "same-origin");
   }
@@ -290,6 +296,43 @@ public final class ConsoleRoutes implements Routes {
                 + "="
                 + opened.cookieId()
                 + "; Path=/; Secure; HttpOnly; SameSite=Strict");
+  }
+
+  // Post/redirect/get for secrets shown once: a reload of the page repeats a GET, not the creation.
+  private void showOnceAfterRedirect(
+      Context ctx, ConsoleService.Current c, Map<String, String> shown, String location) {
+    ctx.res()
+        .addHeader(
+            "Set-Cookie",
+            ONCE_COOKIE
+                + "="
+                + console.sealForDisplay(c, Json.write(shown))
+                + "; Path=/; Max-Age=120; Secure; HttpOnly; SameSite=Strict");
+    ctx.redirect(location, HttpStatus.SEE_OTHER);
+  }
+
+  // What the POST before sealed for this page, once: the cookie is cleared as it is read.
+  private Map<String, String> shownOnce(Context ctx, ConsoleService.Current c, String kind) {
+    String sealed = ctx.cookie(ONCE_COOKIE);
+    if (sealed == null) {
+      return null;
+    }
+    ctx.res()
+        .addHeader(
+            "Set-Cookie", ONCE_COOKIE + "=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict");
+    Map<String, String> shown =
+        console.openForDisplay(c, sealed).map(ConsoleRoutes::readStrings).orElse(null);
+    return shown != null && kind.equals(shown.get("kind")) ? shown : null;
+  }
+
+  private static Map<String, String> readStrings(String json) {
+    try {
+      Map<String, String> out = new HashMap<>();
+      PRETTY.readTree(json).properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
+      return out;
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   private static void clearSession(Context ctx) {
@@ -622,7 +665,15 @@ public final class ConsoleRoutes implements Routes {
   // --------------------------------------------------------------------------- dashboard
 
   private void dashboard(Context ctx, ConsoleService.Current c) {
-    renderDashboard(ctx, 200, page(ctx, c, "Dashboard", "dashboard"), c, null, null);
+    Map<String, String> created = shownOnce(ctx, c, "secondary-token");
+    Views.Page p = page(ctx, c, "Dashboard", "dashboard");
+    renderDashboard(
+        ctx,
+        200,
+        created == null ? p : p.withNotice("Secondary auth token created."),
+        c,
+        created == null ? null : created.get("token"),
+        null);
   }
 
   private void renderDashboard(
@@ -681,13 +732,11 @@ public final class ConsoleRoutes implements Routes {
 
   private void createSecondary(Context ctx, ConsoleService.Current c) {
     Account a = accounts.createSecondaryAuthToken(c.user().accountSid()).orElseThrow();
-    renderDashboard(
+    showOnceAfterRedirect(
         ctx,
-        200,
-        page(ctx, c, "Dashboard", "dashboard").withNotice("Secondary auth token created."),
         c,
-        a.secondaryAuthToken(),
-        null);
+        Map.of("kind", "secondary-token", "token", a.secondaryAuthToken()),
+        "/console/dashboard");
   }
 
   private void promote(Context ctx, ConsoleService.Current c) {
@@ -712,7 +761,15 @@ public final class ConsoleRoutes implements Routes {
   // --------------------------------------------------------------------------- API keys
 
   private void keysPage(Context ctx, ConsoleService.Current c) {
-    renderKeys(ctx, 200, page(ctx, c, "API keys", "keys"), c, null);
+    Map<String, String> k = shownOnce(ctx, c, "key");
+    renderKeys(
+        ctx,
+        200,
+        page(ctx, c, "API keys", "keys"),
+        c,
+        k == null
+            ? null
+            : new Views.NewKey(k.get("sid"), k.get("name"), k.get("type"), k.get("secret")));
   }
 
   private void renderKeys(
@@ -747,12 +804,16 @@ public final class ConsoleRoutes implements Routes {
         return;
       }
       Key key = keys.create(c.user().accountSid(), name, type, policy);
-      renderKeys(
+      showOnceAfterRedirect(
           ctx,
-          201,
-          p,
           c,
-          new Views.NewKey(key.sid().value(), key.friendlyName(), type.wire(), key.secret()));
+          Map.of(
+              "kind", "key",
+              "sid", key.sid().value(),
+              "name", key.friendlyName(),
+              "type", type.wire(),
+              "secret", key.secret()),
+          "/console/keys");
     } catch (IllegalArgumentException e) {
       renderKeys(ctx, 400, p.withError("Choose standard, main or restricted."), c, null);
     } catch (ApiException e) {

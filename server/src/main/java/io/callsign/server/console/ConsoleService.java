@@ -3,6 +3,7 @@ package io.callsign.server.console;
 import io.callsign.server.audit.Audit;
 import io.callsign.server.audit.NewEvent;
 import io.callsign.server.crypto.PasswordHasher;
+import io.callsign.server.crypto.SecretBox;
 import io.callsign.server.http.ApiError;
 import io.callsign.server.http.ApiException;
 import io.callsign.server.http.RequestContext;
@@ -72,10 +73,11 @@ public final class ConsoleService {
   private final Clock clock;
   private final Audit audit;
   private final AccountSid rootAccount;
+  private final SecretBox box;
 
   /**
    * A service over {@code store}; refused sign-ins of unknown addresses are recorded in {@code
-   * rootAccount}'s trail.
+   * rootAccount}'s trail; {@code box} seals what a page shows once on its way through the browser.
    */
   public ConsoleService(
       ConsoleStore store,
@@ -83,8 +85,10 @@ public final class ConsoleService {
       LoginThrottle throttle,
       Clock clock,
       Audit audit,
-      AccountSid rootAccount) {
+      AccountSid rootAccount,
+      SecretBox box) {
     this.store = store;
+    this.box = box;
     this.hasher = hasher;
     this.throttle = throttle;
     this.clock = clock;
@@ -645,6 +649,31 @@ public final class ConsoleService {
   public void recordAction(Current current, String eventType, String description) {
     ConsoleUser user = current.user();
     audit.submit(event(user.accountSid(), user, eventType, null, description, Map.of()));
+  }
+
+  /**
+   * Seals {@code text} (a secret to show once) for the browser of {@code current} to carry across a
+   * redirect: the page after a POST is then a GET that a reload cannot repeat, and the secret is
+   * never stored. Bound to the session, so it opens for no other.
+   */
+  public String sealForDisplay(Current current, String text) {
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(box.encrypt(text, "display:" + current.session().idHash()));
+  }
+
+  /** Opens what {@link #sealForDisplay} sealed for this session; empty when it does not open. */
+  public Optional<String> openForDisplay(Current current, String sealed) {
+    if (sealed == null || sealed.length() > 8192) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(
+          box.decrypt(
+              Base64.getUrlDecoder().decode(sealed), "display:" + current.session().idHash()));
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   // ----------------------------------------------------------------------------------- helpers
