@@ -283,6 +283,8 @@ public final class ConsoleService {
         return FAILED;
       }
       throttle.succeeded(admitted);
+      // Sign-ins are rare enough to sweep ended sessions away here, without a timer of their own.
+      pruneSessions();
       // Not signed in yet: the second factor comes next, on a session that opens nothing else.
       return new Passed(open(found.user().sid(), ConsoleSession.Stage.PASSWORD, clock.instant()));
     } finally {
