@@ -264,24 +264,6 @@ class ConsoleBrowserTest {
   @Test
   void theOtherPagesRenderAndWorkFromTheKeyboard() throws Exception {
     byte[] secret = signInAndEnrol();
-    String instance =
-        JSON.readTree(TestServers.get(server.port(), "/v1/Flex/Authentication/Config", null).body())
-            .path("instance_sid")
-            .asText("");
-    if (!instance.isEmpty()) {
-      TestServers.sendJson(
-          server.port(),
-          "POST",
-          "/v4/Instances/" + instance + "/SsoProfiles",
-          basic(SID, TOKEN),
-          JSON.writeValueAsString(
-              Map.of(
-                  "friendly_name", "Okta",
-                  "issuer", "https://example.okta.com",
-                  "client_id", "0oa1callsign",
-                  "redirect_urls", List.of("https://flex.twilio.com/login"))));
-    }
-
     // Flex users: provision with the keyboard only, then mint a test token.
     page.navigate(base + "/console/flex-users");
     page.getByLabel("Username").focus();
@@ -302,6 +284,26 @@ class ConsoleBrowserTest {
 
     page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Single sign-on")).click();
     assertThat(page.locator("h1")).hasText("Single sign-on");
+    String instance = page.locator("#sso-h code").textContent();
+    assertThat(
+            TestServers.sendJson(
+                    server.port(),
+                    "POST",
+                    "/v4/Instances/" + instance + "/SsoProfiles",
+                    basic(SID, TOKEN),
+                    JSON.writeValueAsString(
+                        Map.of(
+                            "friendly_name", "Okta",
+                            "issuer", "https://example.okta.com",
+                            "client_id", "0oa1callsign",
+                            "redirect_urls", List.of("https://flex.example.com/sso/done"))))
+                .statusCode())
+        .isEqualTo(201);
+    page.reload();
+    assertThat(page.locator("table")).containsText("https://example.okta.com");
+    button("Turn off").click();
+    assertThat(page.locator(".notice")).hasText("The single sign-on profile was saved.");
+    assertThat(page.locator("table")).containsText("inactive");
     shot("11-single-sign-on");
 
     page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Token inspector")).click();

@@ -84,6 +84,8 @@ public final class ConsoleRoutes implements Routes {
       "That code was not accepted. Wait for the next code, or use a recovery code.";
   private static final DateTimeFormatter SHOWN =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter EVENT_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
   private static final ObjectMapper PRETTY =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -1074,7 +1076,7 @@ public final class ConsoleRoutes implements Routes {
             .map(
                 e ->
                     new Views.EventRow(
-                        iso(e.eventDate()),
+                        EVENT_TIME.format(e.eventDate()),
                         e.eventType(),
                         e.actorType() + (e.actorSid() == null ? "" : " " + e.actorSid()),
                         e.resourceSid() == null ? "" : e.resourceSid(),
