@@ -254,6 +254,30 @@ class ConsoleTest {
   }
 
   @Test
+  void closingTheAccountEndsItsConsoleSessionsAndRefusesSignIn() throws Exception {
+    JsonNode sub =
+        JSON.readTree(
+            TestServers.sendForm(port, "/2010-04-01/Accounts.json", ROOT, "FriendlyName=team")
+                .body());
+    String subSid = sub.get("sid").asText();
+    server.console().addUser(AccountSid.of(subSid), "sub@example.com", PASSWORD);
+    ConsoleClient b = browser();
+    b.signInAndEnrol("sub@example.com", PASSWORD, clock);
+    assertThat(b.get("/console/dashboard").statusCode()).isEqualTo(200);
+
+    TestServers.sendForm(port, "/2010-04-01/Accounts/" + subSid + ".json", ROOT, "Status=closed");
+
+    assertThat(b.get("/console/dashboard").statusCode()).isEqualTo(303);
+    ConsoleClient again = browser();
+    again.get("/console/sign-in");
+    assertThat(
+            again
+                .post("/console/sign-in", Map.of("email", "sub@example.com", "password", PASSWORD))
+                .statusCode())
+        .isEqualTo(401);
+  }
+
+  @Test
   void signOutEndsTheSession() throws Exception {
     ConsoleClient b = signedIn();
     String cookie = b.cookies.get(ConsoleRoutes.SESSION_COOKIE);

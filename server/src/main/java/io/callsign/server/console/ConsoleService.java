@@ -282,6 +282,10 @@ public final class ConsoleService {
         record(found == null ? null : found.user(), "console.sign-in.failed", "wrong_password");
         return FAILED;
       }
+      if (!store.accountOpen(found.user().accountSid())) {
+        record(found.user(), "console.sign-in.failed", "account_closed");
+        return FAILED;
+      }
       throttle.succeeded(admitted);
       // Sign-ins are rare enough to sweep ended sessions away here, without a timer of their own.
       pruneSessions();
@@ -518,7 +522,8 @@ public final class ConsoleService {
       return Optional.empty();
     }
     ConsoleUser user = store.findUser(s.userSid()).map(ConsoleStore.StoredUser::user).orElse(null);
-    if (user == null) {
+    // Closing an account ends its console sessions at once (ASVS 5.0 7.4.2).
+    if (user == null || !store.accountOpen(user.accountSid())) {
       return Optional.empty();
     }
     if (!now.isBefore(s.lastSeenAt().plus(TOUCH_EVERY))) {

@@ -42,6 +42,9 @@ interface ConsoleStore {
   /** Whether the account exists. */
   boolean accountExists(AccountSid account);
 
+  /** Whether the account exists and is not closed. */
+  boolean accountOpen(AccountSid account);
+
   Optional<StoredUser> findUserByEmailKey(String emailKey);
 
   List<ConsoleUser> listUsers(AccountSid account);

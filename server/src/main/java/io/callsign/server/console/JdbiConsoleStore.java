@@ -91,6 +91,17 @@ public final class JdbiConsoleStore implements ConsoleStore {
   }
 
   @Override
+  public boolean accountOpen(AccountSid account) {
+    return db(
+        h ->
+            h.createQuery("SELECT COUNT(*) FROM accounts WHERE sid = :sid AND status <> 'closed'")
+                    .bind("sid", account.value())
+                    .mapTo(Integer.class)
+                    .one()
+                > 0);
+  }
+
+  @Override
   public Optional<StoredUser> findUserByEmailKey(String emailKey) {
     return userWhere("email_key", emailKey);
   }
