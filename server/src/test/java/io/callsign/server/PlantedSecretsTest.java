@@ -153,9 +153,11 @@ class PlantedSecretsTest {
     String root = plantedBasic(SID, TOKEN);
     String logged;
     try (LogCapture logs = new LogCapture(Logs.Format.JSON, Level.TRACE)) {
-      try (CallsignServer server = new CallsignServer(config(data, keyset))) {
+      MutableClock clock = new MutableClock(java.time.Instant.now());
+      try (CallsignServer server = new CallsignServer(config(data, keyset), clock)) {
         port = server.start();
         workload(root);
+        consoleWorkload(server, clock);
       }
       logged = logs.text();
     }
@@ -185,6 +187,44 @@ class PlantedSecretsTest {
       }
     }
   }
+
+  // The web console, as a browser uses it: its responses show some secrets by design (the page that
+  // hands them out), so only logs and events are checked for these.
+  private void consoleWorkload(CallsignServer server, MutableClock clock) throws Exception {
+    String password = "planted console password 6666";
+    plant(password);
+    io.callsign.tokens.sid.AccountSid account = io.callsign.tokens.sid.AccountSid.of(SID);
+    server.console().addUser(account, "planted@example.com", password);
+    String link = server.console().addUser(account, "linked@example.com", null).signUpToken();
+    plant(link);
+    new ConsoleClient(port).get("/console/sign-up/" + link);
+
+    ConsoleClient browser = new ConsoleClient(port);
+    browser.get("/console/sign-in");
+    browser.post(
+        "/console/sign-in", Map.of("email", "planted@example.com", "password", "nope" + password));
+    byte[] seed = browser.signInAndEnrol("planted@example.com", password, clock);
+    ConsoleClient.recoveryCodes(browser.last.body()).forEach(this::plant);
+    plant(browser.cookies.get(io.callsign.server.console.ConsoleRoutes.SESSION_COOKIE));
+    browser.get("/console/keys");
+    plant(browser.csrf());
+    browser.post("/console/keys", Map.of("friendly_name", "console key", "type", "main"));
+    plant(browser.cookies.get(io.callsign.server.console.ConsoleRoutes.ONCE_COOKIE));
+    browser.follow();
+    Matcher secret = Pattern.compile("id=\"new-key-secret\">([^<]+)<").matcher(browser.last.body());
+    assertThat(secret.find()).isTrue();
+    plant(secret.group(1));
+    browser.get("/console/dashboard");
+    clock.advance(java.time.Duration.ofSeconds(30));
+    String code = ConsoleClient.code(seed, clock.instant());
+    browser.post("/console/auth-token/reveal", Map.of("code", code));
+    assertThat(browser.last.body()).contains(TOKEN);
+    browser.get("/console/inspector");
+    browser.post("/console/inspector", Map.of("token", flexTokenForInspector));
+    server.flushAudit();
+  }
+
+  private String flexTokenForInspector = "";
 
   private void workload(String root) throws Exception {
     String keys = "/2010-04-01/Accounts/" + SID + "/Keys.json";
@@ -280,6 +320,7 @@ class PlantedSecretsTest {
     String flexSecret = flexToken.substring(flexToken.indexOf('.', flexToken.indexOf("..") + 2));
     plant(flexSecret);
     allowLast(flexSecret, flexToken);
+    flexTokenForInspector = flexToken;
     String tokens = "/v1/Accounts/" + SID + "/Tokens";
     json("validate flex token", tokens + "/validate", root, Map.of("token", flexToken));
     // As the Flex SDK sends it: the token as the Basic password of the user "token".
