@@ -11,6 +11,8 @@ import io.callsign.server.audit.AuditRetention;
 import io.callsign.server.audit.AuditSink;
 import io.callsign.server.audit.EventRoutes;
 import io.callsign.server.audit.JdbiAuditStore;
+import io.callsign.server.cluster.ClusterInvalidation;
+import io.callsign.server.cluster.LocalCaches;
 import io.callsign.server.config.ServerConfig;
 import io.callsign.server.crypto.PasswordHasher;
 import io.callsign.server.crypto.SecretBox;
@@ -75,6 +77,7 @@ public final class CallsignServer implements AutoCloseable {
   private final AuditRetention retention;
   private final AuditSink sink;
   private final KeyUsageLog keyUsage;
+  private final ClusterInvalidation cluster;
   private final PrometheusMeterRegistry metrics;
   private final JvmGcMetrics gcMetrics;
   private final AccountService.Bootstrap bootstrap;
@@ -104,10 +107,12 @@ public final class CallsignServer implements AutoCloseable {
     try {
       SecretFiles.ensureDirectory(config.dataDir());
       SecretBox box = SecretBox.open(config.masterKeysetJson(), config.dataDir());
+      // This process among the nodes sharing a PostgreSQL database (cluster invalidation).
+      String node = ClusterInvalidation.newNodeId();
       database =
           config.database() == null
               ? Database.sqlite(config.dataDir())
-              : Database.postgresql(config.database());
+              : Database.postgresql(config.database(), ClusterInvalidation.applicationName(node));
       try {
         database.migrate();
         audit = new AuditLog(new JdbiAuditStore(database.jdbi()), AUDIT_QUEUE);
@@ -154,6 +159,11 @@ public final class CallsignServer implements AutoCloseable {
             new FlexTokenService(flex, flexStore, credentials, clock, audit);
         // A deprovisioned user's tokens stop validating on this node at once.
         flex.onUserChange(flexTokens::userChanged);
+        // Changes made through the other nodes on the same PostgreSQL database reach the same
+        // caches within milliseconds (a no-op on SQLite, which has one node).
+        cluster =
+            ClusterInvalidation.of(
+                database, config.database(), node, new LocalCaches(credentials, flexTokens));
         JdbiSsoStore ssoStore = new JdbiSsoStore(database.jdbi(), box);
         SsoProfileService ssoProfiles = new SsoProfileService(ssoStore, flex, clock, audit);
         SsoLoginService ssoLogin =
@@ -167,6 +177,7 @@ public final class CallsignServer implements AutoCloseable {
                 authenticator,
                 accessTokens,
                 flexTokens,
+                cluster,
                 new JvmMemoryMetrics(),
                 gcMetrics,
                 new JvmThreadMetrics(),
@@ -230,6 +241,8 @@ public final class CallsignServer implements AutoCloseable {
     }
     retention.start();
     keyUsage.start();
+    // Before serving, so that the caches are kept in step from their first entry on.
+    cluster.start();
     port = web.start();
     return port;
   }
@@ -278,6 +291,7 @@ public final class CallsignServer implements AutoCloseable {
             }
             audit.close();
           } finally {
+            cluster.close();
             gcMetrics.close();
             metrics.close();
             database.close();
