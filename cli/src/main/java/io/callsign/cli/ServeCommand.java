@@ -2,6 +2,7 @@ package io.callsign.cli;
 
 import io.callsign.server.CallsignServer;
 import io.callsign.server.config.AuditSinkConfig;
+import io.callsign.server.config.DatabaseConfig;
 import io.callsign.server.config.ServerConfig;
 import io.callsign.server.logs.Logs;
 import java.io.IOException;
@@ -65,6 +66,17 @@ final class ServeCommand implements Callable<Integer> {
   String auditSinkUrl;
 
   @Option(
+      names = "--cluster-reconcile-seconds",
+      defaultValue = "${env:CALLSIGN_CLUSTER_RECONCILE_SECONDS:-5}",
+      description = {
+        "With --database-url: how often this node reads the change log that the nodes sharing the"
+            + " database write, so that a change whose notification was lost still takes effect"
+            + " here within this many seconds (1 to 300). Env: CALLSIGN_CLUSTER_RECONCILE_SECONDS"
+            + " (default: 5)."
+      })
+  int clusterReconcileSeconds;
+
+  @Option(
       names = "--log-format",
       defaultValue = "${env:CALLSIGN_LOG_FORMAT:-text}",
       description = {
@@ -99,12 +111,21 @@ final class ServeCommand implements Callable<Integer> {
     return ServerConfig.defaults(env)
         .withListen(host, port)
         .withDataDir(data.dataDir)
-        .withDatabase(data.database())
+        .withDatabase(database())
         .withAuditRetention(auditRetention())
         .withAuditSink(
             auditSinkUrl == null || auditSinkUrl.isBlank()
                 ? null
                 : new AuditSinkConfig(auditSinkUrl, env.get(SINK_SECRET)));
+  }
+
+  private DatabaseConfig database() {
+    DatabaseConfig db = data.database();
+    if (clusterReconcileSeconds < 1) {
+      throw new IllegalArgumentException(
+          "--cluster-reconcile-seconds must be 1 or more, was " + clusterReconcileSeconds);
+    }
+    return db == null ? null : db.withClusterReconcile(Duration.ofSeconds(clusterReconcileSeconds));
   }
 
   private Duration auditRetention() {

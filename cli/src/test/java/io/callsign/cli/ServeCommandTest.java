@@ -90,6 +90,35 @@ class ServeCommandTest {
   }
 
   @Test
+  void serveWhenClusterReconcileGivenThenDatabaseCarriesItAndDefaultIsFiveSeconds() {
+    String url = "jdbc:postgresql://db/callsign";
+    assertThat(parse("--database-url", url).config(Map.of()).database().clusterReconcile())
+        .isEqualTo(Duration.ofSeconds(5));
+    assertThat(
+            parse("--database-url", url, "--cluster-reconcile-seconds", "2")
+                .config(Map.of())
+                .database()
+                .clusterReconcile())
+        .isEqualTo(Duration.ofSeconds(2));
+    // SQLite has one node: nothing to reconcile.
+    assertThat(parse("--cluster-reconcile-seconds", "2").config(Map.of()).database()).isNull();
+
+    for (String bad : new String[] {"0", "301"}) {
+      CliRun run =
+          CliRun.of(
+              "serve",
+              "--data",
+              dir.toString(),
+              "--database-url",
+              url,
+              "--cluster-reconcile-seconds",
+              bad);
+      assertThat(run.status()).as(run.err()).isEqualTo(2);
+      assertThat(run.err()).contains("reconcile");
+    }
+  }
+
+  @Test
   void serveWhenAuditRetentionNegativeThenUsageError() {
     CliRun run =
         CliRun.of("serve", "--data", dir.toString(), "--port", "0", "--audit-retention-days", "-1");

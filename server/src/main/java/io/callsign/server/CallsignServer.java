@@ -11,6 +11,8 @@ import io.callsign.server.audit.AuditRetention;
 import io.callsign.server.audit.AuditSink;
 import io.callsign.server.audit.EventRoutes;
 import io.callsign.server.audit.JdbiAuditStore;
+import io.callsign.server.cluster.ClusterInvalidation;
+import io.callsign.server.cluster.LocalCaches;
 import io.callsign.server.config.ServerConfig;
 import io.callsign.server.console.ConsoleRoutes;
 import io.callsign.server.console.ConsoleService;
@@ -82,6 +84,7 @@ public final class CallsignServer implements AutoCloseable {
   private final AuditRetention retention;
   private final AuditSink sink;
   private final KeyUsageLog keyUsage;
+  private final ClusterInvalidation cluster;
   private final PrometheusMeterRegistry metrics;
   private final JvmGcMetrics gcMetrics;
   private final AccountService.Bootstrap bootstrap;
@@ -112,10 +115,12 @@ public final class CallsignServer implements AutoCloseable {
     try {
       SecretFiles.ensureDirectory(config.dataDir());
       SecretBox box = SecretBox.open(config.masterKeysetJson(), config.dataDir());
+      // This process among the nodes sharing a PostgreSQL database (cluster invalidation).
+      String node = ClusterInvalidation.newNodeId();
       database =
           config.database() == null
               ? Database.sqlite(config.dataDir())
-              : Database.postgresql(config.database());
+              : Database.postgresql(config.database(), ClusterInvalidation.applicationName(node));
       try {
         database.migrate();
         audit = new AuditLog(new JdbiAuditStore(database.jdbi()), AUDIT_QUEUE);
@@ -162,6 +167,11 @@ public final class CallsignServer implements AutoCloseable {
             new FlexTokenService(flex, flexStore, credentials, clock, audit);
         // A deprovisioned user's tokens stop validating on this node at once.
         flex.onUserChange(flexTokens::userChanged);
+        // Changes made through the other nodes on the same PostgreSQL database reach the same
+        // caches within milliseconds (a no-op on SQLite, which has one node).
+        cluster =
+            ClusterInvalidation.of(
+                database, config.database(), node, new LocalCaches(credentials, flexTokens));
         JdbiSsoStore ssoStore = new JdbiSsoStore(database.jdbi(), box);
         SsoProfileService ssoProfiles = new SsoProfileService(ssoStore, flex, clock, audit);
         SsoLoginService ssoLogin =
@@ -175,6 +185,7 @@ public final class CallsignServer implements AutoCloseable {
                 authenticator,
                 accessTokens,
                 flexTokens,
+                cluster,
                 new JvmMemoryMetrics(),
                 gcMetrics,
                 new JvmThreadMetrics(),
@@ -261,6 +272,8 @@ public final class CallsignServer implements AutoCloseable {
     }
     retention.start();
     keyUsage.start();
+    // Before serving, so that the caches are kept in step from their first entry on.
+    cluster.start();
     port = web.start();
     if (console.userCount() == 0) {
       LOG.info(
@@ -326,6 +339,7 @@ public final class CallsignServer implements AutoCloseable {
             }
             audit.close();
           } finally {
+            cluster.close();
             gcMetrics.close();
             metrics.close();
             database.close();

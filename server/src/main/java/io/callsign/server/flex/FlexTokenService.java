@@ -192,6 +192,29 @@ public final class FlexTokenService implements MeterBinder {
     users.invalidate(user);
   }
 
+  /**
+   * Forgets every cached user: the permission codes cached with each user follow from the roles of
+   * its instance, so a changed role (on this node or another) takes effect at once.
+   */
+  public void rolesChanged() {
+    users.invalidateAll();
+  }
+
+  /**
+   * Forgets the cached revocation answer of the token {@code tokenId}, after another node revoked
+   * it: the next validation reads the revocation.
+   */
+  public void revocationChanged(String tokenId) {
+    revoked.invalidate(tokenId);
+  }
+
+  /** Forgets everything cached (cluster invalidation, when changes may have been missed). */
+  public void invalidateAll() {
+    instances.invalidateAll();
+    users.invalidateAll();
+    revoked.invalidateAll();
+  }
+
   // ------------------------------------------------------------------------------- minting
 
   /**

@@ -112,4 +112,10 @@ public final class CredentialCache implements MeterBinder {
   public void invalidate(KeySid sid) {
     keyCache.invalidate(sid);
   }
+
+  /** Forgets every cached account and key (cluster invalidation, when changes may be missed). */
+  public void invalidateAll() {
+    accountCache.invalidateAll();
+    keyCache.invalidateAll();
+  }
 }

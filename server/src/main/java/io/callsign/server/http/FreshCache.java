@@ -88,4 +88,9 @@ public final class FreshCache<K, V> {
   public void invalidate(K key) {
     cache.synchronous().invalidate(key);
   }
+
+  /** Forgets every value, e.g. when changes made elsewhere may have been missed. */
+  public void invalidateAll() {
+    cache.synchronous().invalidateAll();
+  }
 }

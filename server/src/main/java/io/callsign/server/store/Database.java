@@ -58,6 +58,14 @@ public final class Database implements AutoCloseable {
 
   /** An external PostgreSQL database. */
   public static Database postgresql(DatabaseConfig db) {
+    return postgresql(db, "callsign");
+  }
+
+  /**
+   * An external PostgreSQL database, its connections named {@code applicationName} (in {@code
+   * pg_stat_activity}; the cluster change log reads the node from it).
+   */
+  public static Database postgresql(DatabaseConfig db, String applicationName) {
     HikariConfig cfg = new HikariConfig();
     cfg.setPoolName("callsign-postgresql");
     cfg.setJdbcUrl(db.url());
@@ -72,6 +80,7 @@ public final class Database implements AutoCloseable {
     // a request until TCP gives up; no statement of ours runs anywhere near this long.
     cfg.addDataSourceProperty("socketTimeout", "10");
     cfg.addDataSourceProperty("tcpKeepAlive", "true");
+    cfg.addDataSourceProperty("ApplicationName", applicationName);
     return open(cfg, Dialect.POSTGRESQL);
   }
 
