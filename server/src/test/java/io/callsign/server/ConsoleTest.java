@@ -372,11 +372,30 @@ class ConsoleTest {
             Map.of("friendly_name", "forged", "type", "main", "csrf", token),
             Map.of("Origin", "https://attacker.example", "Sec-Fetch-Site", "cross-site"));
 
-    assertThat(List.of(noToken, wrongToken, crossSite))
+    HttpResponse<String> otherOrigin =
+        b.postRaw(
+            "/console/keys",
+            Map.of("friendly_name", "forged", "type", "main", "csrf", token),
+            Map.of("Origin", "https://attacker.example"));
+
+    assertThat(List.of(noToken, wrongToken, crossSite, otherOrigin))
         .extracting(HttpResponse::statusCode)
         .containsOnly(403);
     assertThat(TestServers.get(port, "/v1/Keys?AccountSid=" + SID, ROOT).body())
         .doesNotContain("forged");
+  }
+
+  @Test
+  void postBehindATlsProxyWithTheBrowsersHttpsOriginIsAccepted() throws Exception {
+    ConsoleClient b = signedIn();
+    b.get("/console/keys");
+
+    b.postRaw(
+        "/console/keys",
+        Map.of("friendly_name", "proxied", "type", "standard", "csrf", b.csrf()),
+        Map.of("Origin", "https://127.0.0.1:" + port, "X-Forwarded-Proto", "https"));
+
+    assertThat(b.last.statusCode()).isEqualTo(303);
   }
 
   @Test

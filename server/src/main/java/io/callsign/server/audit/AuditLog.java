@@ -28,6 +28,9 @@ public final class AuditLog implements Audit, AutoCloseable, MeterBinder {
   private final AuditStore store;
   private final BlockingQueue<NewEvent> queue;
   private final AtomicLong dropped = new AtomicLong();
+  // Events queued and events written, so that flush() can wait for a batch the writer holds.
+  private final AtomicLong queued = new AtomicLong();
+  private final AtomicLong written = new AtomicLong();
   private final Thread writer;
   // The batch the writer is working on; after the writer stops, close() writes what is left.
   private final List<NewEvent> pending = new ArrayList<>(BATCH);
@@ -75,11 +78,13 @@ public final class AuditLog implements Audit, AutoCloseable, MeterBinder {
   /** Queues {@code e} for the background writer. Never blocks. */
   @Override
   public void submit(NewEvent e) {
-    if (closed || !queue.offer(e)) {
-      long n = dropped.incrementAndGet();
-      if (n == 1 || n % 10_000 == 0) {
-        LOG.warn("Audit queue full: {} events dropped so far", n);
-      }
+    if (!closed && queue.offer(e)) {
+      queued.incrementAndGet();
+      return;
+    }
+    long n = dropped.incrementAndGet();
+    if (n == 1 || n % 10_000 == 0) {
+      LOG.warn("Audit queue full: {} events dropped so far", n);
     }
   }
 
@@ -104,12 +109,26 @@ public final class AuditLog implements Audit, AutoCloseable, MeterBinder {
     return dropped.get();
   }
 
-  /** Writes every queued event now. */
+  /**
+   * Writes every event queued so far now, and returns once they are written (including a batch the
+   * background writer had taken but not yet written, waiting up to 5 s for it).
+   */
   public void flush() {
+    long target = queued.get();
     List<NewEvent> batch = new ArrayList<>(BATCH);
     while (queue.drainTo(batch, BATCH) > 0) {
       store.append(batch);
+      written.addAndGet(batch.size());
       batch.clear();
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (written.get() < target && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 
@@ -125,6 +144,7 @@ public final class AuditLog implements Audit, AutoCloseable, MeterBinder {
           queue.drainTo(pending, BATCH - 1);
         }
         store.append(pending);
+        written.addAndGet(pending.size());
         pending.clear();
       } catch (InterruptedException e) {
         return;
@@ -154,6 +174,7 @@ public final class AuditLog implements Audit, AutoCloseable, MeterBinder {
       // The writer has stopped: what it held is written first, to keep the order.
       if (!pending.isEmpty()) {
         store.append(pending);
+        written.addAndGet(pending.size());
         pending.clear();
       }
       flush();

@@ -23,7 +23,6 @@ import io.callsign.server.http.Json;
 import io.callsign.server.http.Principal;
 import io.callsign.server.http.RequestContext;
 import io.callsign.server.http.Routes;
-import io.callsign.server.http.WebRoutes;
 import io.callsign.server.keys.Key;
 import io.callsign.server.keys.KeyService;
 import io.callsign.server.keys.KeyType;
@@ -43,6 +42,7 @@ import io.javalin.http.HttpStatus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -242,14 +242,24 @@ public final class ConsoleRoutes implements Routes {
   }
 
   // Defence in depth beside the tokens and SameSite=Strict: a browser says where a request comes
-  // from; anything but this origin (or no word at all, from older browsers) is refused.
+  // from. Fetch metadata first (every current browser sends it, and it survives proxies); without
+  // it, the Origin's host must be the Host this request was sent to (the scheme is not compared:
+  // behind a TLS-terminating proxy the browser's origin is https and this hop is http).
   private static boolean sameOrigin(Context ctx) {
     String site = ctx.header("Sec-Fetch-Site");
-    if (site != null && !site.equals("same-origin") && !site.equals("none")) {
-      return false;
+    if (site != null) {
+      return site.equals("same-origin") || site.equals("none");
     }
     String origin = ctx.header("Origin");
-    return origin == null || origin.equals(WebRoutes.origin(ctx));
+    if (origin == null) {
+      return true;
+    }
+    try {
+      URI o = URI.create(origin);
+      return o.getRawAuthority() != null && o.getRawAuthority().equalsIgnoreCase(ctx.host());
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   private static boolean equal(String a, String b) {
@@ -455,9 +465,10 @@ public final class ConsoleRoutes implements Routes {
         params("page", p, "email", email, "insecure", insecure(ctx)));
   }
 
-  // Plain HTTP to a host other than this machine: browsers drop Secure cookies there.
+  // Plain HTTP to a host other than this machine: browsers drop Secure cookies there. Only a hint
+  // on the page, so a proxy's X-Forwarded-Proto may silence it.
   private static boolean insecure(Context ctx) {
-    if (!ctx.scheme().equals("http")) {
+    if (!ctx.scheme().equals("http") || "https".equals(ctx.header("X-Forwarded-Proto"))) {
       return false;
     }
     String host = ctx.host() == null ? "" : ctx.host();
