@@ -7,7 +7,6 @@ import io.callsign.server.audit.EventDates;
 import io.callsign.server.audit.JdbiAuditStore;
 import io.callsign.server.store.Database;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
@@ -29,20 +28,6 @@ import picocli.CommandLine.Spec;
 final class AuditCommand {
   private AuditCommand() {}
 
-  private static Database open(DatabaseOptions options, CommandSpec spec) {
-    if (options.databaseUrl == null
-        && !Files.exists(options.dataDir.resolve(Database.SQLITE_FILE))) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(),
-          "no Callsign database in "
-              + options.dataDir
-              + " (give the server's --data directory, or --database-url)");
-    }
-    return options.databaseUrl == null
-        ? Database.sqlite(options.dataDir)
-        : Database.postgresql(options.database());
-  }
-
   /** {@code callsign audit verify}: walks the hash chain; exit 1 names the first broken link. */
   @Command(
       name = "verify",
@@ -57,7 +42,7 @@ final class AuditCommand {
 
     @Override
     public Integer call() {
-      try (Database database = open(data, spec)) {
+      try (Database database = data.open(spec)) {
         AuditStore store = new JdbiAuditStore(database.jdbi());
         AuditStore.ChainState chain = store.chain();
         AuditVerifier.Result r = AuditVerifier.verify(store);
@@ -108,7 +93,7 @@ final class AuditCommand {
             spec.commandLine(), "--since: not a date or date-time: " + since);
       }
       PrintWriter out = spec.commandLine().getOut();
-      try (Database database = open(data, spec)) {
+      try (Database database = data.open(spec)) {
         AuditStore store = new JdbiAuditStore(database.jdbi());
         store.forEach(
             store.chain().anchorSeq(),

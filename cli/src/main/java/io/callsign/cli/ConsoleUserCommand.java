@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -45,14 +44,6 @@ final class ConsoleUserCommand {
   /** The database and service of an installation, closed together. */
   private record Opened(Database database, ConsoleService console) implements AutoCloseable {
     static Opened of(DatabaseOptions options, CommandSpec spec) {
-      if (options.databaseUrl == null
-          && !Files.exists(options.dataDir.resolve(Database.SQLITE_FILE))) {
-        throw new CommandLine.ParameterException(
-            spec.commandLine(),
-            "no Callsign database in "
-                + options.dataDir
-                + " (start the server once, or give its --data directory or --database-url)");
-      }
       SecretBox box;
       try {
         box = SecretBox.openExisting(System.getenv("CALLSIGN_MASTER_KEYSET"), options.dataDir);
@@ -61,10 +52,7 @@ final class ConsoleUserCommand {
       } catch (IllegalStateException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
-      Database database =
-          options.databaseUrl == null
-              ? Database.sqlite(options.dataDir)
-              : Database.postgresql(options.database());
+      Database database = options.open(spec);
       try {
         database.migrate();
         Clock clock = Clock.systemUTC();

@@ -2,7 +2,11 @@ package io.callsign.cli;
 
 import io.callsign.server.config.DatabaseConfig;
 import io.callsign.server.config.ServerConfig;
+import io.callsign.server.store.Database;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /** Where an installation keeps its data: the options {@code serve} and the admin tools share. */
@@ -33,6 +37,23 @@ final class DatabaseOptions {
       defaultValue = "${env:CALLSIGN_DATABASE_PASSWORD}",
       description = "Database password (default: env CALLSIGN_DATABASE_PASSWORD, preferred).")
   String databasePassword;
+
+  /**
+   * Opens the installation's database (not migrated).
+   *
+   * @throws CommandLine.ParameterException when there is no SQLite database in the data directory
+   *     and no PostgreSQL URL was given
+   */
+  Database open(CommandSpec spec) {
+    if (databaseUrl == null && !Files.exists(dataDir.resolve(Database.SQLITE_FILE))) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "no Callsign database in "
+              + dataDir
+              + " (give the server's --data directory, or --database-url)");
+    }
+    return databaseUrl == null ? Database.sqlite(dataDir) : Database.postgresql(database());
+  }
 
   /** The PostgreSQL configuration, or {@code null} for SQLite in the data directory. */
   DatabaseConfig database() {

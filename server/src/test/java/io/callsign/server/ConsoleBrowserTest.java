@@ -130,24 +130,6 @@ class ConsoleBrowserTest {
     return Totp.code(secret, Totp.step(clock.instant()));
   }
 
-  private static byte[] base32(String text) {
-    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    String clean = text.replace(" ", "");
-    byte[] out = new byte[clean.length() * 5 / 8];
-    int buffer = 0;
-    int bits = 0;
-    int i = 0;
-    for (char c : clean.toCharArray()) {
-      buffer = (buffer << 5) | alphabet.indexOf(c);
-      bits += 5;
-      if (bits >= 8) {
-        out[i++] = (byte) (buffer >>> (bits - 8));
-        bits -= 8;
-      }
-    }
-    return out;
-  }
-
   /** Signs in for the first time: password, then authenticator enrolment; returns the seed. */
   private byte[] signInAndEnrol() {
     page.navigate(base + "/console");
@@ -159,7 +141,7 @@ class ConsoleBrowserTest {
     assertThat(page.locator("h1")).hasText("Set up two-factor sign-in");
     assertThat(page.locator(".qr svg")).isVisible();
     shot("02-enrol-authenticator");
-    byte[] secret = base32(page.locator("#totp-secret").textContent());
+    byte[] secret = ConsoleClient.base32(page.locator("#totp-secret").textContent());
     page.getByLabel("Code from your authenticator app").fill(nextCode(secret));
     button("Turn on two-factor sign-in").click();
     assertThat(page.locator("h1")).hasText("Save your recovery codes");

@@ -96,11 +96,18 @@ final class ConsoleClient {
     return Totp.code(secret, Totp.step(at));
   }
 
-  /** Signs in with a password, enrols or passes the second factor; returns the seed. */
-  byte[] signInAndEnrol(String email, String password, MutableClock clock) throws Exception {
+  /** The password step of a sign-in, in a browser without a session: ends on the next page. */
+  HttpResponse<String> signInPassword(String email, String password)
+      throws IOException, InterruptedException {
+    cookies.remove(io.callsign.server.console.ConsoleRoutes.SESSION_COOKIE);
     get("/console/sign-in");
     post("/console/sign-in", Map.of("email", email, "password", password));
-    follow();
+    return follow();
+  }
+
+  /** Signs in with a password, enrols or passes the second factor; returns the seed. */
+  byte[] signInAndEnrol(String email, String password, MutableClock clock) throws Exception {
+    signInPassword(email, password);
     byte[] secret = enrolmentSecret();
     post("/console/mfa/enrol", Map.of("code", code(secret, clock.instant())));
     if (last.statusCode() != 200 || !last.body().contains("recovery-codes")) {
@@ -113,10 +120,7 @@ final class ConsoleClient {
   /** Signs in an enrolled user; the clock moves to a fresh TOTP step first. */
   HttpResponse<String> signIn(String email, String password, byte[] secret, MutableClock clock)
       throws Exception {
-    cookies.remove(io.callsign.server.console.ConsoleRoutes.SESSION_COOKIE);
-    get("/console/sign-in");
-    post("/console/sign-in", Map.of("email", email, "password", password));
-    follow();
+    signInPassword(email, password);
     clock.advance(java.time.Duration.ofSeconds(30));
     post("/console/mfa", Map.of("code", code(secret, clock.instant())));
     return follow();
@@ -158,13 +162,15 @@ final class ConsoleClient {
     return last;
   }
 
-  private static byte[] base32(String text) {
+  /** RFC 4648 base32 (spaces ignored), as the enrolment page shows the seed. */
+  static byte[] base32(String text) {
     String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    byte[] out = new byte[text.length() * 5 / 8];
+    String clean = text.replace(" ", "");
+    byte[] out = new byte[clean.length() * 5 / 8];
     int buffer = 0;
     int bits = 0;
     int i = 0;
-    for (char c : text.toCharArray()) {
+    for (char c : clean.toCharArray()) {
       buffer = (buffer << 5) | alphabet.indexOf(c);
       bits += 5;
       if (bits >= 8) {

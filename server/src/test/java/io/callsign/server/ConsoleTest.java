@@ -166,9 +166,7 @@ class ConsoleTest {
   @Test
   void enrolmentWhenCodeWrongThenRefusedAndTheSameSecretIsShownAgain() throws Exception {
     ConsoleClient b = browser();
-    b.get("/console/sign-in");
-    b.post("/console/sign-in", Map.of("email", EMAIL, "password", PASSWORD));
-    b.follow();
+    b.signInPassword(EMAIL, PASSWORD);
     byte[] secret = b.enrolmentSecret();
 
     b.post(
@@ -193,9 +191,7 @@ class ConsoleTest {
     String used = code(secret);
 
     ConsoleClient second = browser();
-    second.get("/console/sign-in");
-    second.post("/console/sign-in", Map.of("email", EMAIL, "password", PASSWORD));
-    second.follow();
+    second.signInPassword(EMAIL, PASSWORD);
     HttpResponse<String> replay = second.post("/console/mfa", Map.of("code", used));
 
     assertThat(replay.statusCode()).isEqualTo(401);
@@ -209,9 +205,7 @@ class ConsoleTest {
   @Test
   void recoveryCodeWhenUsedThenSignsInOnceOnly() throws Exception {
     ConsoleClient b = browser();
-    b.get("/console/sign-in");
-    b.post("/console/sign-in", Map.of("email", EMAIL, "password", PASSWORD));
-    b.follow();
+    b.signInPassword(EMAIL, PASSWORD);
     byte[] secret = b.enrolmentSecret();
     b.post("/console/mfa/enrol", Map.of("code", code(secret)));
     List<String> codes = ConsoleClient.recoveryCodes(b.last.body());
@@ -219,9 +213,7 @@ class ConsoleTest {
 
     for (int attempt = 0; attempt < 2; attempt++) {
       ConsoleClient other = browser();
-      other.get("/console/sign-in");
-      other.post("/console/sign-in", Map.of("email", EMAIL, "password", PASSWORD));
-      other.follow();
+      other.signInPassword(EMAIL, PASSWORD);
       other.post("/console/mfa", Map.of("code", codes.get(0).toUpperCase()));
       assertThat(other.last.statusCode()).isEqualTo(attempt == 0 ? 303 : 401);
     }
