@@ -43,7 +43,7 @@ import io.callsign.server.sso.SsoLoginService;
 import io.callsign.server.sso.SsoProfileRoutes;
 import io.callsign.server.sso.SsoProfileService;
 import io.callsign.server.store.Database;
-import io.callsign.server.throttle.LocalLoginThrottle;
+import io.callsign.server.throttle.LoginThrottle;
 import io.callsign.server.throttle.ThrottlePolicy;
 import io.callsign.server.usage.JdbiKeyUsageStore;
 import io.callsign.server.usage.KeyUsageLog;
@@ -197,9 +197,10 @@ public final class CallsignServer implements AutoCloseable {
           sink.bindTo(metrics);
         }
         // Token-server and console sign-ins share one hasher (one memory budget) and one throttle
-        // (so that an address guessing at both is counted once).
+        // (so that an address guessing at both is counted once); on PostgreSQL its counters are in
+        // the database, so that every node sharing it counts against the same budget.
         PasswordHasher passwords = PasswordHasher.standard();
-        LocalLoginThrottle throttle = new LocalLoginThrottle(ThrottlePolicy.DEFAULT, clock);
+        LoginThrottle throttle = LoginThrottle.of(database, box, ThrottlePolicy.DEFAULT, clock);
         TokenServerService tokenServer =
             new TokenServerService(
                 flex,

@@ -27,13 +27,14 @@ import org.junit.jupiter.api.Assumptions;
  * Docker is not assumed: this uses the Debian {@code postgresql} package's binaries directly.
  *
  * <p>A test that stops and restarts PostgreSQL takes a cluster of its own ({@link
- * #startIndependent()}), so that the shared one stays up for every other test.
+ * #startIndependent()}), so that the shared one stays up for every other test. Public for the tests
+ * of feature packages, such as the shared sign-in throttle's.
  */
-final class TestPostgres implements AutoCloseable {
+public final class TestPostgres implements AutoCloseable {
   /** Set to 1 (as {@code .ci/run} does) to fail instead of skip when PostgreSQL is missing. */
   static final String REQUIRE_ENV = "CALLSIGN_REQUIRE_POSTGRES";
 
-  static final String USER = "postgres";
+  public static final String USER = "postgres";
 
   private static final String INSTALL_HINT =
       "install it with: apt-get install -y --no-install-recommends postgresql";
@@ -59,7 +60,7 @@ final class TestPostgres implements AutoCloseable {
    * The running cluster, started on first use. Returns empty (with {@link #unavailableReason()})
    * when there are no PostgreSQL binaries; any other failure to start is an error.
    */
-  static synchronized Optional<TestPostgres> get() {
+  public static synchronized Optional<TestPostgres> get() {
     if (instance == null && unavailable == null) {
       instance = startNew().orElse(null);
     }
@@ -71,7 +72,7 @@ final class TestPostgres implements AutoCloseable {
    * or at JVM exit. Empty (with {@link #unavailableReason()}) when there are no PostgreSQL
    * binaries.
    */
-  static synchronized Optional<TestPostgres> startIndependent() {
+  public static synchronized Optional<TestPostgres> startIndependent() {
     return startNew();
   }
 
@@ -88,7 +89,7 @@ final class TestPostgres implements AutoCloseable {
    * The cluster in {@code pg}, or else the calling test is skipped for want of PostgreSQL (failed
    * when {@link #REQUIRE_ENV} is 1).
    */
-  static TestPostgres orSkip(Optional<TestPostgres> pg) {
+  public static TestPostgres orSkip(Optional<TestPostgres> pg) {
     return pg.orElseGet(
         () -> {
           String why = unavailableReason();
@@ -110,7 +111,7 @@ final class TestPostgres implements AutoCloseable {
   }
 
   /** A new, empty database; its JDBC URL (user {@link #USER}, no password: trust auth). */
-  String createDatabase() {
+  public String createDatabase() {
     String name = "callsign_test_" + databases.incrementAndGet();
     try (Connection c = connect("postgres");
         Statement s = c.createStatement()) {
@@ -121,7 +122,7 @@ final class TestPostgres implements AutoCloseable {
     return url(name);
   }
 
-  Connection connect(String database) throws SQLException {
+  public Connection connect(String database) throws SQLException {
     return DriverManager.getConnection(url(database), USER, null);
   }
 
@@ -189,7 +190,7 @@ final class TestPostgres implements AutoCloseable {
   }
 
   /** {@code pg_ctl start}, waiting until the server accepts connections, on the same port. */
-  void startServer() throws IOException {
+  public void startServer() throws IOException {
     // fsync=off: the cluster is thrown away, durability would only cost time.
     run(
         pgCtl.toString(),
@@ -207,7 +208,7 @@ final class TestPostgres implements AutoCloseable {
    * {@code pg_ctl stop -m fast}, waiting until the server is down: open sessions are terminated, as
    * when an operator stops the database.
    */
-  void stopServer() throws IOException {
+  public void stopServer() throws IOException {
     run(pgCtl.toString(), "-D", root.resolve("data").toString(), "-m", "fast", "-w", "stop");
   }
 

@@ -1,8 +1,11 @@
 package io.callsign.server.throttle;
 
+import io.callsign.server.crypto.SecretBox;
+import io.callsign.server.store.Database;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 
@@ -15,10 +18,21 @@ import java.util.HexFormat;
  * #succeeded} or {@link #abandoned} takes it back. So attempts running in parallel cannot slip past
  * a wait that the earlier ones would have started: admission is decided and counted in one step.
  *
- * <p>This node keeps its counters in memory ({@link LocalLoginThrottle}); a cluster can implement
- * this interface on its shared database.
+ * <p>One node alone (SQLite) keeps its counters in memory ({@link LocalLoginThrottle}); nodes
+ * sharing a PostgreSQL database keep them there ({@link PostgresLoginThrottle}), so that they share
+ * one budget.
  */
 public interface LoginThrottle {
+  /**
+   * The throttle for {@code database}: {@link PostgresLoginThrottle} on PostgreSQL, which other
+   * nodes may share (its HMAC key sealed by {@code box}); {@link LocalLoginThrottle} on SQLite.
+   */
+  static LoginThrottle of(Database database, SecretBox box, ThrottlePolicy policy, Clock clock) {
+    return database.dialect() == Database.Dialect.POSTGRESQL
+        ? new PostgresLoginThrottle(database.jdbi(), box, policy, clock)
+        : new LocalLoginThrottle(policy, clock);
+  }
+
   /**
    * One sign-in attempt.
    *

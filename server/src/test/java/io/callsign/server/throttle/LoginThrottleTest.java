@@ -15,19 +15,34 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The sign-in throttle's rules, with an injected clock: progressive waits, no counting while
- * waiting, decay, trusted sources, per-source limits, exact counting under concurrency.
+ * waiting, decay, trusted sources, per-source limits, exact counting under concurrency, bounded
+ * storage. Every rule runs against each implementation: one node's memory and the PostgreSQL tables
+ * that a cluster's nodes share.
  */
+@ParameterizedClass
+@EnumSource(ThrottleImplementation.class)
 class LoginThrottleTest {
   private static final String ALICE = "GO00000000000000000000000000000001/alice";
   private static final String OWNER = "198.51.100.10";
   private static final String ATTACKER = "203.0.113.66";
 
+  @Parameter ThrottleImplementation implementation;
+
   private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T08:00:00Z"));
-  private LocalLoginThrottle throttle = new LocalLoginThrottle(ThrottlePolicy.DEFAULT, clock);
+  private LoginThrottle throttle;
+
+  @BeforeEach
+  void create() {
+    throttle = implementation.create(ThrottlePolicy.DEFAULT, clock);
+  }
 
   private static Attempt attempt(String user, String source) {
     return new Attempt(user, source);
@@ -233,7 +248,7 @@ class LoginThrottleTest {
   void aThousandParallelFailuresCountExactly() throws Exception {
     ThrottlePolicy.Rule rule = ThrottlePolicy.Rule.doubling(1000);
     throttle =
-        new LocalLoginThrottle(
+        implementation.create(
             new ThrottlePolicy(rule, rule, rule, Duration.ofDays(30), 10_000), clock);
     Attempt a = attempt(ALICE, ATTACKER);
     List<Admission> outcomes = runInParallel(1000, a);
@@ -247,7 +262,7 @@ class LoginThrottleTest {
   @Test
   void memoryStaysBoundedWhateverTheAttemptsAre() {
     throttle =
-        new LocalLoginThrottle(
+        implementation.create(
             new ThrottlePolicy(
                 ThrottlePolicy.Rule.doubling(5),
                 ThrottlePolicy.Rule.doubling(10),
@@ -258,7 +273,20 @@ class LoginThrottleTest {
     for (int i = 0; i < 10_000; i++) {
       throttle.admit(attempt("GO1/user" + i, "10.0." + (i / 256) + "." + (i % 256)));
     }
-    assertThat(throttle.entries()).isLessThanOrEqualTo(400);
+    assertThat(implementation.entries(throttle)).isLessThanOrEqualTo(400);
+  }
+
+  @Test
+  void forgottenCountersAndExpiredTrustAreDropped() {
+    fail(attempt(ALICE, ATTACKER), 3);
+    signIn(attempt(ALICE, OWNER));
+    assertThat(implementation.entries(throttle)).isPositive();
+
+    clock.advance(Duration.ofHours(12).plusMinutes(1));
+    // Only the owner's trusted pair is left.
+    assertThat(implementation.entries(throttle)).isEqualTo(1);
+    clock.advance(Duration.ofDays(30));
+    assertThat(implementation.entries(throttle)).isZero();
   }
 
   @Test
