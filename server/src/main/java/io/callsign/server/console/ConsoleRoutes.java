@@ -157,36 +157,36 @@ public final class ConsoleRoutes implements Routes {
     r.get("/console/mfa/enrol", ctx -> secondFactor(ctx, false, this::enrolPage));
     r.post("/console/mfa/enrol", ctx -> secondFactor(ctx, true, this::enrol));
     r.post("/console/sign-out", this::signOut);
-    page(r, "/console/dashboard", this::dashboard, null);
-    page(r, "/console/auth-token/reveal", null, this::reveal);
-    page(r, "/console/auth-token/secondary", null, this::createSecondary);
-    page(r, "/console/auth-token/promote", null, this::promote);
-    page(r, "/console/auth-token/secondary/delete", null, this::deleteSecondary);
-    page(r, "/console/keys", this::keysPage, this::createKey);
-    page(r, "/console/keys/{sid}/revoke", this::revokePage, this::revoke);
-    page(r, "/console/flex-users", this::flexUsersPage, this::provision);
-    page(r, "/console/flex-users/{sid}/roles", null, this::setRoles);
-    page(r, "/console/flex-users/{sid}/deactivate", null, this::deactivate);
-    page(r, "/console/flex-users/{sid}/token", null, this::testToken);
-    page(r, "/console/sso", this::ssoPage, null);
-    page(r, "/console/sso/{sid}/active", null, this::setSsoActive);
-    page(r, "/console/audit", this::auditPage, null);
-    page(r, "/console/inspector", this::inspectorPage, this::inspect);
-    page(r, "/console/security", this::securityPage, null);
-    page(r, "/console/security/password", null, this::changePassword);
-    page(r, "/console/security/recovery-codes", null, this::regenerateCodes);
+    sessionRoutes(r, "/console/dashboard", this::dashboard, null);
+    sessionRoutes(r, "/console/auth-token/reveal", null, this::reveal);
+    sessionRoutes(r, "/console/auth-token/secondary", null, this::createSecondary);
+    sessionRoutes(r, "/console/auth-token/promote", null, this::promote);
+    sessionRoutes(r, "/console/auth-token/secondary/delete", null, this::deleteSecondary);
+    sessionRoutes(r, "/console/keys", this::keysPage, this::createKey);
+    sessionRoutes(r, "/console/keys/{sid}/revoke", this::revokePage, this::revoke);
+    sessionRoutes(r, "/console/flex-users", this::flexUsersPage, this::provision);
+    sessionRoutes(r, "/console/flex-users/{sid}/roles", null, this::setRoles);
+    sessionRoutes(r, "/console/flex-users/{sid}/deactivate", null, this::deactivate);
+    sessionRoutes(r, "/console/flex-users/{sid}/token", null, this::testToken);
+    sessionRoutes(r, "/console/sso", this::ssoPage, null);
+    sessionRoutes(r, "/console/sso/{sid}/active", null, this::setSsoActive);
+    sessionRoutes(r, "/console/audit", this::auditPage, null);
+    sessionRoutes(r, "/console/inspector", this::inspectorPage, this::inspect);
+    sessionRoutes(r, "/console/security", this::securityPage, null);
+    sessionRoutes(r, "/console/security/password", null, this::changePassword);
+    sessionRoutes(r, "/console/security/recovery-codes", null, this::regenerateCodes);
   }
 
   // ------------------------------------------------------------------------- plumbing
 
-  /** A page handler of the signed-in console. */
-  private interface Page {
+  /** A handler of the console's pages, given the browser's live session. */
+  private interface SessionHandler {
     void handle(Context ctx, ConsoleService.Current current) throws Exception;
   }
 
   // GET and POST of a signed-in page: the session must be signed in, and a POST must carry the
   // session's CSRF token and come from this origin.
-  private void page(RoutesConfig r, String path, Page get, Page post) {
+  private void sessionRoutes(RoutesConfig r, String path, SessionHandler get, SessionHandler post) {
     if (get != null) {
       r.get(path, ctx -> signedIn(ctx, false, get));
     }
@@ -195,7 +195,7 @@ public final class ConsoleRoutes implements Routes {
     }
   }
 
-  private void signedIn(Context ctx, boolean post, Page page) throws Exception {
+  private void signedIn(Context ctx, boolean post, SessionHandler page) throws Exception {
     secure(ctx);
     ConsoleService.Current current = currentSession(ctx).orElse(null);
     if (current == null || !current.signedIn()) {
@@ -211,7 +211,7 @@ public final class ConsoleRoutes implements Routes {
   }
 
   // The second-factor pages: open to a session whose password passed and second factor not yet.
-  private void secondFactor(Context ctx, boolean post, Page page) throws Exception {
+  private void secondFactor(Context ctx, boolean post, SessionHandler page) throws Exception {
     secure(ctx);
     ConsoleService.Current current = currentSession(ctx).orElse(null);
     if (current == null) {
