@@ -97,8 +97,10 @@ class ClusterFaultTest {
   /** Three {@link ServerProcess}es on one database, configured as an operator would. */
   private static final class Nodes implements AutoCloseable {
     private final List<ServerProcess> processes = new ArrayList<>();
+    private final long startedIn;
 
     Nodes(Path dir, String jdbcUrl) throws Exception {
+      long begin = System.nanoTime();
       // The operator generates one keyset and gives it, and the root credentials, to every node.
       Path keysetDir = Files.createDirectories(dir.resolve("keyset"));
       SecretBox.open(null, keysetDir);
@@ -120,6 +122,7 @@ class ClusterFaultTest {
         for (Future<ServerProcess> f : rest) {
           processes.add(f.get());
         }
+        startedIn = System.nanoTime() - begin;
       } catch (Exception e) {
         close();
         throw e;
@@ -128,6 +131,11 @@ class ClusterFaultTest {
 
     int port(int node) {
       return processes.get(node).port();
+    }
+
+    /** How long the three took to start, in milliseconds. */
+    long startedInMillis() {
+      return ms(startedIn);
     }
 
     ServerProcess process(int node) {
@@ -484,9 +492,10 @@ class ClusterFaultTest {
       inDoubtStored.retainAll(inDoubt);
 
       String figures =
-          ("requests=%d (survivors %d: %s; victim %d: %s) acknowledged=%d (%d before the kill)"
+          ("nodes started in %d ms; requests=%d (survivors %d: %s; victim %d: %s) acknowledged=%d (%d before the kill)"
                   + " requests in flight at the kill=%d creations unanswered=%d of which stored=%d")
               .formatted(
+                  nodes.startedInMillis(),
                   load.outcomes.size(),
                   survivors.size(),
                   byStatus(survivors),
@@ -702,11 +711,12 @@ class ClusterFaultTest {
                     - started));
       }
       System.out.printf(
-          "ClusterFaultTest PostgreSQL down: requests=%d %s; stop took %d ms, down %d ms;"
+          "ClusterFaultTest PostgreSQL down: nodes started in %d ms; requests=%d %s; stop took %d ms, down %d ms;"
               + " wholly inside the outage %d %s, of which from the cache %d (2xx %d, the last sent"
               + " %d ms after the stop); not ready after the stop began (ms, by node) %s; ready"
               + " again after the start (ms, by node) %s, every kind on every node within %d ms;"
               + " acknowledged writes %d%n",
+          nodes.startedInMillis(),
           all.size(),
           byStatus(all),
           ms(stopped - stopping),
