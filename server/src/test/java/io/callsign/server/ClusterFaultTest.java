@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -119,8 +120,17 @@ class ClusterFaultTest {
             rest.add(starts.submit(() -> ServerProcess.launch(data, jdbcUrl, env)));
           }
         }
+        // Every started process joins the list before a failure is thrown, so that close() ends it.
+        Exception failed = null;
         for (Future<ServerProcess> f : rest) {
-          processes.add(f.get());
+          try {
+            processes.add(f.get());
+          } catch (ExecutionException e) {
+            failed = failed == null ? e : failed;
+          }
+        }
+        if (failed != null) {
+          throw failed;
         }
         startedIn = System.nanoTime() - begin;
       } catch (Exception e) {
