@@ -66,6 +66,21 @@ public final class Database implements AutoCloseable {
    * pg_stat_activity}; the cluster change log reads the node from it).
    */
   public static Database postgresql(DatabaseConfig db, String applicationName) {
+    return postgresql(db, applicationName, IDLE_IN_TRANSACTION_LIMIT);
+  }
+
+  /**
+   * How long PostgreSQL lets one of this node's sessions sit idle inside a transaction before it
+   * ends the session. A node that hangs mid-transaction (stopped, swapping, a debugger) would
+   * otherwise hold its row locks, among them the audit chain's head that every audited write takes,
+   * and stall every other node's writes (docs/design/0018). Our transactions never wait on anything
+   * but the database, so a healthy node is nowhere near this.
+   */
+  public static final java.time.Duration IDLE_IN_TRANSACTION_LIMIT =
+      java.time.Duration.ofSeconds(10);
+
+  static Database postgresql(
+      DatabaseConfig db, String applicationName, java.time.Duration idleInTransactionLimit) {
     HikariConfig cfg = new HikariConfig();
     cfg.setPoolName("callsign-postgresql");
     cfg.setJdbcUrl(db.url());
@@ -81,6 +96,8 @@ public final class Database implements AutoCloseable {
     cfg.addDataSourceProperty("socketTimeout", "10");
     cfg.addDataSourceProperty("tcpKeepAlive", "true");
     cfg.addDataSourceProperty("ApplicationName", applicationName);
+    cfg.addDataSourceProperty(
+        "options", "-c idle_in_transaction_session_timeout=" + idleInTransactionLimit.toMillis());
     return open(cfg, Dialect.POSTGRESQL);
   }
 
