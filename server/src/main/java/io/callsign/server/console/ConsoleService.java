@@ -422,33 +422,51 @@ public final class ConsoleService {
         current);
   }
 
-  // A second-factor check through the throttle (per user and source, like passwords); on success
-  // the stage-one session is replaced by a signed-in one.
+  // A second-factor check: on success the stage-one session is replaced by a signed-in one.
   private SecondFactor throttled(
       ConsoleUser user,
       String sourceAddress,
       java.util.function.Supplier<List<String>> check,
       Current current) {
+    Checked<List<String>> checked = throttledCheck(user, sourceAddress, check);
+    if (checked.retryAfter() != null) {
+      return new SecondFactorThrottled(checked.retryAfter());
+    }
+    if (checked.value() == null) {
+      return new SecondFactorFailed();
+    }
+    store.deleteSession(current.session().idHash());
+    Opened opened = open(user.sid(), ConsoleSession.Stage.SIGNED_IN, clock.instant());
+    record(user, "console.sign-in.succeeded", null);
+    return new SecondFactorPassed(new SignedIn(opened, checked.value()));
+  }
+
+  /**
+   * What a code check through the throttle came to: {@code value} (null when the code was refused),
+   * or {@code retryAfter} when the throttle refused the attempt and nothing was checked.
+   */
+  private record Checked<T>(T value, Duration retryAfter) {}
+
+  // Codes go through the throttle per user and source, like passwords: admitted attempts count as
+  // failures until the check returns a value.
+  private <T> Checked<T> throttledCheck(
+      ConsoleUser user, String sourceAddress, java.util.function.Supplier<T> check) {
     LoginThrottle.Admission admission =
         throttle.admit(
             new LoginThrottle.Attempt("console-mfa/" + user.sid(), sourceOf(sourceAddress)));
     if (admission instanceof LoginThrottle.Refused refused) {
       record(user, "console.mfa.failed", "throttled");
-      return new SecondFactorThrottled(refused.retryAfter());
+      return new Checked<>(null, refused.retryAfter());
     }
     LoginThrottle.Admitted admitted = (LoginThrottle.Admitted) admission;
     boolean settled = false;
     try {
-      List<String> codes = check.get();
+      T value = check.get();
       settled = true;
-      if (codes == null) {
-        return new SecondFactorFailed();
+      if (value != null) {
+        throttle.succeeded(admitted);
       }
-      throttle.succeeded(admitted);
-      store.deleteSession(current.session().idHash());
-      Opened opened = open(user.sid(), ConsoleSession.Stage.SIGNED_IN, clock.instant());
-      record(user, "console.sign-in.succeeded", null);
-      return new SecondFactorPassed(new SignedIn(opened, codes));
+      return new Checked<>(value, null);
     } finally {
       if (!settled) {
         throttle.abandoned(admitted);
@@ -551,29 +569,18 @@ public final class ConsoleService {
    */
   public boolean reconfirm(Current current, String code, String sourceAddress) {
     ConsoleUser user = current.user();
-    LoginThrottle.Admission admission =
-        throttle.admit(
-            new LoginThrottle.Attempt("console-mfa/" + user.sid(), sourceOf(sourceAddress)));
-    if (admission instanceof LoginThrottle.Refused) {
-      record(user, "console.mfa.failed", "throttled");
-      return false;
-    }
-    LoginThrottle.Admitted admitted = (LoginThrottle.Admitted) admission;
-    boolean settled = false;
-    try {
-      boolean ok = checkCode(user, code) != null;
-      settled = true;
-      if (ok) {
-        throttle.succeeded(admitted);
-      } else {
-        record(user, "console.mfa.failed", "wrong_code");
-      }
-      return ok;
-    } finally {
-      if (!settled) {
-        throttle.abandoned(admitted);
-      }
-    }
+    return throttledCheck(
+                user,
+                sourceAddress,
+                () -> {
+                  String how = checkCode(user, code);
+                  if (how == null) {
+                    record(user, "console.mfa.failed", "wrong_code");
+                  }
+                  return how;
+                })
+            .value()
+        != null;
   }
 
   /**
