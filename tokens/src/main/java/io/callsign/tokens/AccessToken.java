@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Date;
@@ -91,12 +92,13 @@ public final class AccessToken {
               ? ENCODED_HEADER
               : CompactJws.encodeSegment(
                   Json.toJson(getHeaders()).getBytes(StandardCharsets.UTF_8));
-      jwt = CompactJws.sign(encodedHeader, payloadJson(), key);
+      JsonWriter payload = payloadJson();
+      jwt = CompactJws.sign(encodedHeader, payload.buffer(), payload.size(), key);
     }
     return jwt;
   }
 
-  private byte[] payloadJson() {
+  private JsonWriter payloadJson() {
     // SIDs were validated as two letters and hex digits: they are written without escaping.
     byte[] keySidBytes = keySid.getBytes(StandardCharsets.US_ASCII);
     JsonWriter out = new JsonWriter(384);
@@ -106,7 +108,38 @@ public final class AccessToken {
     if (notBefore != null) {
       out.raw(NBF).number(notBefore);
     }
-    return out.raw(GRANTS).value(grantsClaim()).raw(END).toByteArray();
+    out.raw(GRANTS);
+    writeGrantsClaim(out);
+    return out.raw(END);
+  }
+
+  /**
+   * The {@code grants} object, written member by member: the identity, then each grant's payload
+   * under its key, leaving out null payloads.
+   */
+  private void writeGrantsClaim(JsonWriter out) {
+    if (identity != null && grants.stream().anyMatch(g -> g.getGrantKey().equals("identity"))) {
+      // A grant under "identity" replaces the identity in place, as JsonObject.with does.
+      out.value(grantsClaim());
+      return;
+    }
+    boolean first = true;
+    out.raw(OPEN);
+    if (identity != null) {
+      out.raw(IDENTITY).string(identity);
+      first = false;
+    }
+    for (Grant grant : grants) {
+      Map<String, Object> payload = grant.getPayload();
+      if (payload != null) {
+        if (!first) {
+          out.raw(COMMA);
+        }
+        out.string(grant.getGrantKey()).raw(COLON).value(payload);
+        first = false;
+      }
+    }
+    out.raw(END);
   }
 
   private static final byte[] JTI = ascii("{\"jti\":\"");
@@ -117,6 +150,10 @@ public final class AccessToken {
   private static final byte[] NBF = ascii(",\"nbf\":");
   private static final byte[] GRANTS = ascii(",\"grants\":");
   private static final byte[] END = ascii("}");
+  private static final byte[] OPEN = ascii("{");
+  private static final byte[] IDENTITY = ascii("\"identity\":");
+  private static final byte[] COMMA = ascii(",");
+  private static final byte[] COLON = ascii(":");
 
   private static byte[] ascii(String s) {
     return s.getBytes(StandardCharsets.US_ASCII);
@@ -181,7 +218,8 @@ public final class AccessToken {
 
   /** The payload claims, exactly as the token carries them. */
   public Map<String, Object> getClaims() {
-    return Json.parseObject(payloadJson());
+    JsonWriter payload = payloadJson();
+    return Json.parseObject(Arrays.copyOf(payload.buffer(), payload.size()));
   }
 
   @Override

@@ -6,6 +6,17 @@ import java.nio.charset.StandardCharsets;
 public final class Ascii {
   private Ascii() {}
 
+  /**
+   * Whether {@code bytes[from, from + count)} are all hex digits, either case; {@code count} is a
+   * multiple of eight.
+   */
+  public static boolean hexDigits(byte[] bytes, int from, int count) {
+    if ((count & 7) != 0 || from < 0 || from + count > bytes.length) {
+      throw new IllegalArgumentException("count must be a multiple of 8 within the array");
+    }
+    return Swar.allHexDigits(bytes, from, count);
+  }
+
   /** The bytes of {@code s} if every character is 7-bit ASCII, otherwise {@code null}. */
   public static byte[] bytesOrNull(String s) {
     // Latin-1 strings copy without transcoding; characters above U+00FF become '?'.

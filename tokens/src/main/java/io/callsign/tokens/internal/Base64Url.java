@@ -1,5 +1,6 @@
 package io.callsign.tokens.internal;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Base64;
 
@@ -24,6 +25,13 @@ public final class Base64Url {
   /** Encodes without padding, as ASCII bytes. */
   public static byte[] encodeToBytes(byte[] bytes) {
     return ENCODER.encode(bytes);
+  }
+
+  /**
+   * Encodes {@code bytes[0, length)} without padding, as ASCII bytes, with no copy of the input.
+   */
+  public static byte[] encodeToBytes(byte[] bytes, int length) {
+    return ENCODER.encode(ByteBuffer.wrap(bytes, 0, length)).array();
   }
 
   /**

@@ -224,7 +224,15 @@ public final class CompactJws {
    * segment by segment, so the signing input is never assembled separately.
    */
   public static String sign(byte[] encodedHeader, byte[] payloadJson, KeyedMac key) {
-    byte[] encodedPayload = Base64Url.encodeToBytes(payloadJson);
+    return sign(encodedHeader, payloadJson, payloadJson.length, key);
+  }
+
+  /**
+   * As {@link #sign(byte[], byte[], KeyedMac)}, with the payload JSON in {@code payloadJson[0,
+   * length)}.
+   */
+  public static String sign(byte[] encodedHeader, byte[] payloadJson, int length, KeyedMac key) {
+    byte[] encodedPayload = Base64Url.encodeToBytes(payloadJson, length);
     byte[] signature =
         key.start().update(encodedHeader).update((byte) '.').update(encodedPayload).finish();
     byte[] encodedSignature = Base64Url.encodeToBytes(signature);

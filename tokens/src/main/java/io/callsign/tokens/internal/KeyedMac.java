@@ -74,17 +74,28 @@ public final class KeyedMac {
    * the raw secret on every call (the twilio-java-compatible builders).
    */
   public static KeyedMac cached(String algorithm, byte[] key) {
-    CacheKey cacheKey = new CacheKey(algorithm, key);
+    // Most callers mint with one key over and over: compare with the last one used before hashing
+    // the key for the map. A racy read of an immutable record: at worst a map lookup.
+    LastUsed last = lastUsed;
+    if (last != null && last.key.equals(algorithm, key)) {
+      return last.mac;
+    }
+    CacheKey cacheKey = new CacheKey(algorithm, key.clone());
     KeyedMac mac = CACHE.get(cacheKey);
     if (mac == null) {
       if (CACHE.size() >= CACHE_LIMIT) {
         CACHE.clear();
       }
       mac = new KeyedMac(algorithm, key);
-      CACHE.put(new CacheKey(algorithm, key.clone()), mac);
+      CACHE.put(cacheKey, mac);
     }
+    lastUsed = new LastUsed(cacheKey, mac);
     return mac;
   }
+
+  private record LastUsed(CacheKey key, KeyedMac mac) {}
+
+  private static LastUsed lastUsed;
 
   /** Starts one computation, to be fed in parts. */
   public Computation start() {
@@ -150,9 +161,11 @@ public final class KeyedMac {
     // vectorized (not constant-time) comparison leaks nothing an attacker can measure.
     @Override
     public boolean equals(Object o) {
-      return o instanceof CacheKey other
-          && algorithm.equals(other.algorithm)
-          && Arrays.equals(key, other.key);
+      return o instanceof CacheKey other && equals(other.algorithm, other.key);
+    }
+
+    boolean equals(String otherAlgorithm, byte[] otherKey) {
+      return algorithm.equals(otherAlgorithm) && Arrays.equals(key, otherKey);
     }
 
     @Override

@@ -23,6 +23,31 @@ final class Swar {
   private Swar() {}
 
   /**
+   * Whether the {@code count} bytes from {@code from} (a multiple of eight) are all hex digits,
+   * either case. Each byte's range tests use the high bit as a borrow-free flag: for a byte {@code
+   * x} below 0x80, {@code x + (0x80 - k)} has its high bit set exactly when {@code x >= k}, with no
+   * carry into the next byte. Bytes of 0x80 and above are refused before their flags are trusted.
+   */
+  static boolean allHexDigits(byte[] bytes, int from, int count) {
+    long all = 0;
+    long bad = 0;
+    for (int i = from; i < from + count; i += 8) {
+      long w = (long) LONGS.get(bytes, i);
+      long letters = w | SPACES; // ASCII lower case; digits already have the 0x20 bit
+      long digit = atLeast(w, '0') & ~atLeast(w, '9' + 1);
+      long letter = atLeast(letters, 'a') & ~atLeast(letters, 'f' + 1);
+      all |= w;
+      bad |= ~(digit | letter) & HIGHS;
+    }
+    return ((all & HIGHS) | bad) == 0;
+  }
+
+  /** The high bit of each byte of {@code w} (each below 0x80) set where the byte is at least k. */
+  private static long atLeast(long w, int k) {
+    return (w + (0x80 - k) * ONES) & HIGHS;
+  }
+
+  /**
    * The index of the first byte in {@code [from, to)} that is a quote, a backslash, a control
    * character, {@code also}, or, when {@code stopAtNonAscii}, a byte of 0x80 or above; {@code to}
    * if none.
