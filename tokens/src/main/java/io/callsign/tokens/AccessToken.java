@@ -85,25 +85,29 @@ public final class AccessToken {
   }
 
   /** The signed token in compact serialization. */
-  public synchronized String toJwt() {
-    if (jwt == null) {
+  public String toJwt() {
+    // Signing is a pure function of this immutable token, so racing threads at worst both sign
+    // and store equal strings (String is safely published through its final fields): no lock.
+    String signed = jwt;
+    if (signed == null) {
       byte[] encodedHeader =
           region == null
               ? ENCODED_HEADER
               : CompactJws.encodeSegment(
                   Json.toJson(getHeaders()).getBytes(StandardCharsets.UTF_8));
       JsonWriter payload = payloadJson();
-      jwt = CompactJws.sign(encodedHeader, payload.buffer(), payload.size(), key);
+      signed = CompactJws.sign(encodedHeader, payload.buffer(), payload.size(), key);
+      jwt = signed;
     }
-    return jwt;
+    return signed;
   }
 
   private JsonWriter payloadJson() {
     // SIDs were validated as two letters and hex digits: they are written without escaping.
-    byte[] keySidBytes = keySid.getBytes(StandardCharsets.US_ASCII);
+    byte[] keySidBytes = keySid.getBytes(StandardCharsets.ISO_8859_1);
     JsonWriter out = new JsonWriter(384);
     out.raw(JTI).raw(keySidBytes).raw(DASH).number(issuedAt);
-    out.raw(ISS).raw(keySidBytes).raw(SUB).raw(accountSid.getBytes(StandardCharsets.US_ASCII));
+    out.raw(ISS).raw(keySidBytes).raw(SUB).raw(accountSid.getBytes(StandardCharsets.ISO_8859_1));
     out.raw(EXP).number(expiresAt);
     if (notBefore != null) {
       out.raw(NBF).number(notBefore);

@@ -72,35 +72,47 @@ public final class AccessTokenVerifier {
    * @throws InvalidTokenException carrying the Twilio code of the first check that failed
    */
   public VerifiedAccessToken verify(String token) throws InvalidTokenException {
-    CompactJws jws = CompactJws.parse(token, maxTokenLength);
+    Object[] claim = new Object[CHECKED_CLAIMS.length];
+    CompactJws jws = CompactJws.parse(token, maxTokenLength, CHECKED_CLAIMS, claim);
     jws.requireHs256Header(AccessToken.CONTENT_TYPE);
     Object twr = jws.header().get("twr");
     if (twr != null && !(twr instanceof String)) {
       throw new InvalidTokenException(TokenError.INVALID_HEADER, "twr must be a string");
     }
 
-    Map<String, Object> claims = jws.payload();
-    SigningKey key = signingKey(claims);
+    SigningKey key = signingKey(claim[ISS], claim[SUB]);
     if (!jws.signatureMatches(key.mac())) {
       throw new InvalidTokenException(TokenError.INVALID_SIGNATURE, "signature does not match");
     }
 
-    TimeClaims.check(claims, Math.floorDiv(clock.millis(), 1000), skewSeconds);
-    Object jti = claims.get("jti");
-    if (jti != null && !(jti instanceof String)) {
+    TimeClaims.check(
+        claim[EXP], claim[IAT], claim[NBF], Math.floorDiv(clock.millis(), 1000), skewSeconds);
+    if (claim[JTI] != null && !(claim[JTI] instanceof String)) {
       throw new InvalidTokenException(TokenError.INVALID, "jti must be a string");
     }
-    Map<String, Object> grants = grants(claims);
-    return new VerifiedAccessToken(jws.header(), claims, grants, key.keySid(), key.accountSid());
+    Map<String, Object> grants = grants(claim[GRANTS]);
+    return new VerifiedAccessToken(
+        jws.header(), jws.payload(), grants, key.keySid(), key.accountSid());
   }
 
-  private SigningKey signingKey(Map<String, Object> claims) throws InvalidTokenException {
-    Object iss = claims.get("iss");
+  /** The claims the checks read, captured while the payload is parsed: no lookups afterwards. */
+  private static final String[] CHECKED_CLAIMS = {
+    "iss", "sub", "exp", "iat", "nbf", "jti", "grants"
+  };
+
+  private static final int ISS = 0;
+  private static final int SUB = 1;
+  private static final int EXP = 2;
+  private static final int IAT = 3;
+  private static final int NBF = 4;
+  private static final int JTI = 5;
+  private static final int GRANTS = 6;
+
+  private SigningKey signingKey(Object iss, Object sub) throws InvalidTokenException {
     if (!(iss instanceof String keySid) || !Sids.isValid("SK", keySid)) {
       throw new InvalidTokenException(
           TokenError.INVALID_ISSUER_OR_SUBJECT, "iss must be an API key SID");
     }
-    Object sub = claims.get("sub");
     if (!(sub instanceof String accountSid) || !Sids.isValid(AccountSid.PREFIX, accountSid)) {
       throw new InvalidTokenException(
           TokenError.INVALID_ISSUER_OR_SUBJECT, "sub must be an account SID");
@@ -121,9 +133,8 @@ public final class AccessTokenVerifier {
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> grants(Map<String, Object> claims)
-      throws InvalidTokenException {
-    if (!(claims.get("grants") instanceof Map<?, ?> grants)) {
+  private static Map<String, Object> grants(Object claim) throws InvalidTokenException {
+    if (!(claim instanceof Map<?, ?> grants)) {
       throw new InvalidTokenException(TokenError.INVALID_GRANTS, "grants must be an object");
     }
     for (Map.Entry<?, ?> grant : grants.entrySet()) {

@@ -53,7 +53,10 @@ public final class Base64Url {
     }
     // The JDK decoder (an intrinsic) refuses every other character outside the URL-safe alphabet,
     // and a '=' anywhere but at the very end, which was checked above.
-    return DECODER.decode(Arrays.copyOfRange(src, from, to));
+    // Through a ByteBuffer over the array, the decoder reads the range in place: no copy.
+    ByteBuffer decoded = DECODER.decode(ByteBuffer.wrap(src, from, length));
+    byte[] bytes = decoded.array();
+    return decoded.remaining() == bytes.length ? bytes : Arrays.copyOf(bytes, decoded.remaining());
   }
 
   /** Decodes a whole string; see {@link #decode(byte[], int, int)}. */

@@ -51,6 +51,17 @@ public final class CompactJws {
    *     {@link TokenError#INVALID} for any other structural fault
    */
   public static CompactJws parse(String token, int maxLength) throws InvalidTokenException {
+    return parse(token, maxLength, null, null);
+  }
+
+  /**
+   * As {@link #parse(String, int)}, also putting the payload's top-level members named in {@code
+   * claimNames} into {@code claimValues} (see {@link Json#parseObject(byte[], String[],
+   * Object[])}).
+   */
+  public static CompactJws parse(
+      String token, int maxLength, String[] claimNames, Object[] claimValues)
+      throws InvalidTokenException {
     if (token == null || token.isEmpty()) {
       throw new InvalidTokenException(TokenError.INVALID, "token is empty");
     }
@@ -82,7 +93,8 @@ public final class CompactJws {
     }
     Map<String, Object> payload;
     try {
-      payload = Json.parseObject(Base64Url.decode(ascii, first + 1, second));
+      payload =
+          Json.parseObject(Base64Url.decode(ascii, first + 1, second), claimNames, claimValues);
     } catch (IllegalArgumentException e) {
       throw new InvalidTokenException(
           TokenError.INVALID,

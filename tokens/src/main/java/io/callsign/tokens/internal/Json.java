@@ -24,11 +24,15 @@ public final class Json {
   private final byte[] in;
   private int pos;
   private final int end;
+  private final String[] captureNames;
+  private final Object[] captured;
 
-  private Json(byte[] in, int from, int to) {
+  private Json(byte[] in, int from, int to, String[] captureNames, Object[] captured) {
     this.in = in;
     this.pos = from;
     this.end = to;
+    this.captureNames = captureNames;
+    this.captured = captured;
   }
 
   /**
@@ -37,7 +41,18 @@ public final class Json {
    * @throws IllegalArgumentException if the bytes are not exactly one valid JSON object
    */
   public static Map<String, Object> parseObject(byte[] utf8) {
-    Json p = new Json(utf8, 0, utf8.length);
+    return parseObject(utf8, null, null);
+  }
+
+  /**
+   * Parses one JSON object from UTF-8 bytes, and also puts the value of each top-level member named
+   * in {@code names} into {@code values} at the same index (left as it is when absent): the members
+   * a caller checks are then at hand without a lookup.
+   *
+   * @throws IllegalArgumentException if the bytes are not exactly one valid JSON object
+   */
+  public static Map<String, Object> parseObject(byte[] utf8, String[] names, Object[] values) {
+    Json p = new Json(utf8, 0, utf8.length, names, values);
     p.skipWhitespace();
     if (p.peek() != '{') {
       throw p.error("expected an object");
@@ -102,8 +117,12 @@ public final class Json {
       skipWhitespace();
       expect(':');
       skipWhitespace();
-      if (!map.add(name, value(depth))) {
+      Object value = value(depth);
+      if (!map.add(name, value)) {
         throw error("duplicate member name");
+      }
+      if (depth == 1 && captureNames != null) {
+        capture(name, value);
       }
       skipWhitespace();
       int c = next();
@@ -112,6 +131,15 @@ public final class Json {
       }
       if (c != ',') {
         throw error("expected ',' or '}'");
+      }
+    }
+  }
+
+  private void capture(String name, Object value) {
+    for (int i = 0; i < captureNames.length; i++) {
+      if (captureNames[i].equals(name)) {
+        captured[i] = value;
+        return;
       }
     }
   }
@@ -145,6 +173,18 @@ public final class Json {
    */
   private String memberName() {
     int start = pos + 1;
+    if (start + 8 <= end) {
+      // Most names are short known ones: found from one eight-byte word, with no scan.
+      long word = Swar.word(in, start);
+      int length = Swar.firstQuote(word);
+      if (length < 8) {
+        String known = shortName(word & ((1L << (8 * length)) - 1), length);
+        if (known != null) {
+          pos = start + length + 1;
+          return known;
+        }
+      }
+    }
     int stop = Swar.firstSpecial(in, start, end, (byte) '"', true);
     int length = stop - start;
     if (stop < end && in[stop] == '"' && length > 0) {
@@ -176,6 +216,29 @@ public final class Json {
   private static int nameSlot(int length, byte first, byte last) {
     return length * 31 + first * 7 + last;
   }
+
+  /**
+   * The known name of {@code length} bytes (1 to 7) packed little-endian in {@code word}, or null.
+   * Matching bytes are the known name's, so they need no check for escapes or control characters.
+   */
+  private static String shortName(long word, int length) {
+    int mask = SHORT_NAMES.length - 1;
+    for (int slot = shortNameSlot(word); SHORT_NAMES[slot] != null; slot = (slot + 1) & mask) {
+      if (SHORT_NAME_WORDS[slot] == word && SHORT_NAMES[slot].length() == length) {
+        return SHORT_NAMES[slot];
+      }
+    }
+    return null;
+  }
+
+  private static int shortNameSlot(long word) {
+    return (int) ((word * 0x9E3779B97F4A7C15L) >>> 57);
+  }
+
+  /** Known names of up to seven bytes, keyed by their bytes as one little-endian word. */
+  private static final String[] SHORT_NAMES = new String[128];
+
+  private static final long[] SHORT_NAME_WORDS = new long[128];
 
   /** Names of JOSE headers, token claims and grant fields: an open-addressing table. */
   private static final String[] KNOWN_NAMES = new String[256];
@@ -238,6 +301,18 @@ public final class Json {
       }
       KNOWN_NAMES[slot] = name;
       KNOWN_NAME_BYTES[slot] = bytes;
+      if (bytes.length < 8) {
+        long word = 0;
+        for (int i = bytes.length - 1; i >= 0; i--) {
+          word = (word << 8) | bytes[i];
+        }
+        int shortSlot = shortNameSlot(word);
+        while (SHORT_NAMES[shortSlot] != null) {
+          shortSlot = (shortSlot + 1) & (SHORT_NAMES.length - 1);
+        }
+        SHORT_NAMES[shortSlot] = name;
+        SHORT_NAME_WORDS[shortSlot] = word;
+      }
     }
   }
 

@@ -77,29 +77,37 @@ public final class JsonWriter {
 
   /** Appends a whole number, two digits per step, with no intermediate string. */
   public JsonWriter number(long value) {
-    if (value < 0) {
+    if (value < 0 || value > Integer.MAX_VALUE) {
+      // Times until 2038 fit an int, whose division by a constant is cheaper.
       return raw(Long.toString(value));
     }
-    int digits = 1;
-    for (long bound = 10; digits < 19 && value >= bound; bound *= 10) {
-      digits++;
-    }
+    int v = (int) value;
+    int digits = digitCount(v);
     ensure(digits);
+    byte[] b = buf;
     int at = size + digits;
-    while (value >= 100) {
-      int pair = (int) (value % 100);
-      value /= 100;
-      buf[--at] = DIGIT_PAIRS[2 * pair + 1];
-      buf[--at] = DIGIT_PAIRS[2 * pair];
+    while (v >= 100) {
+      int pair = v % 100;
+      v /= 100;
+      b[--at] = DIGIT_PAIRS[2 * pair + 1];
+      b[--at] = DIGIT_PAIRS[2 * pair];
     }
-    if (value >= 10) {
-      buf[--at] = DIGIT_PAIRS[2 * (int) value + 1];
-      buf[--at] = DIGIT_PAIRS[2 * (int) value];
+    if (v >= 10) {
+      b[--at] = DIGIT_PAIRS[2 * v + 1];
+      b[--at] = DIGIT_PAIRS[2 * v];
     } else {
-      buf[--at] = (byte) ('0' + value);
+      b[--at] = (byte) ('0' + v);
     }
     size += digits;
     return this;
+  }
+
+  private static int digitCount(int v) {
+    int digits = 1;
+    for (int bound = 10; digits < 10 && v >= bound; bound *= 10) {
+      digits++;
+    }
+    return digits;
   }
 
   /** Appends bytes known to be valid JSON text, such as constant fragments. */

@@ -22,6 +22,17 @@ final class Swar {
 
   private Swar() {}
 
+  /** The eight bytes from {@code from}, the first in the lowest bits. */
+  static long word(byte[] bytes, int from) {
+    return (long) LONGS.get(bytes, from);
+  }
+
+  /** The index of the first quote among the eight bytes of {@code w}; 8 if none. */
+  static int firstQuote(long w) {
+    long quote = w ^ QUOTES;
+    return Long.numberOfTrailingZeros((quote - ONES) & ~quote & HIGHS) >>> 3;
+  }
+
   /**
    * Whether the {@code count} bytes from {@code from} (a multiple of eight) are all hex digits,
    * either case. Each byte's range tests use the high bit as a borrow-free flag: for a byte {@code

@@ -61,20 +61,32 @@ public record TimeClaims(long exp, Long iat, Long nbf) {
    */
   public static TimeClaims check(Map<String, Object> claims, long now, long skew)
       throws InvalidTokenException {
-    Long exp = seconds(claims, "exp", TokenError.EXPIRED);
+    return check(claims.get("exp"), claims.get("iat"), claims.get("nbf"), now, skew);
+  }
+
+  /**
+   * Checks the values of the claims {@code exp}, {@code iat} and {@code nbf} (each null when
+   * absent) at {@code now}.
+   *
+   * @throws InvalidTokenException with the code of the first check that failed
+   */
+  public static TimeClaims check(
+      Object expClaim, Object iatClaim, Object nbfClaim, long now, long skew)
+      throws InvalidTokenException {
+    Long exp = seconds(expClaim, "exp", TokenError.EXPIRED);
     if (exp == null) {
       throw new InvalidTokenException(TokenError.EXPIRED, "exp is required");
     }
     if (now >= exp + skew) {
       throw new InvalidTokenException(TokenError.EXPIRED, "token expired at " + exp);
     }
-    Long iat = seconds(claims, "iat", TokenError.INVALID);
+    Long iat = seconds(iatClaim, "iat", TokenError.INVALID);
     long lifetime = exp - (iat == null ? now : iat);
     if (lifetime > MAX_LIFETIME_SECONDS + (iat == null ? skew : 0)) {
       throw new InvalidTokenException(
           TokenError.TTL_TOO_LONG, "token lifetime exceeds " + MAX_LIFETIME_SECONDS + " s");
     }
-    Long nbf = seconds(claims, "nbf", TokenError.NOT_YET_VALID);
+    Long nbf = seconds(nbfClaim, "nbf", TokenError.NOT_YET_VALID);
     if (nbf != null && now < nbf - skew) {
       throw new InvalidTokenException(TokenError.NOT_YET_VALID, "token not valid before " + nbf);
     }
@@ -84,9 +96,8 @@ public record TimeClaims(long exp, Long iat, Long nbf) {
     return new TimeClaims(exp, iat, nbf);
   }
 
-  private static Long seconds(Map<String, Object> claims, String name, TokenError error)
+  private static Long seconds(Object value, String name, TokenError error)
       throws InvalidTokenException {
-    Object value = claims.get(name);
     if (value == null) {
       return null;
     }
