@@ -3,7 +3,9 @@ package io.callsign.tokens.internal;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,6 +27,10 @@ public final class Json {
   private int pos;
   private final int end;
   private final String[] captureNames;
+
+  /** Index in {@link #KNOWN_NAMES} of the name {@link #memberName()} read last, or -1. */
+  private int nameIndex;
+
   private final Object[] captured;
 
   private Json(byte[] in, int from, int to, String[] captureNames, Object[] captured) {
@@ -103,6 +109,9 @@ public final class Json {
   private Map<String, Object> object(int depth) {
     pos++; // '{'
     JsonObject map = new JsonObject();
+    // Known names are unique instances (see memberName), so a bit per known name finds their
+    // duplicates; other names are compared with every member by JsonObject.add.
+    long knownSeen = 0;
     skipWhitespace();
     if (peek() == '}') {
       pos++;
@@ -114,11 +123,19 @@ public final class Json {
         throw error("expected a member name");
       }
       String name = memberName();
+      int index = nameIndex; // before value(), which may read names of its own
       skipWhitespace();
       expect(':');
       skipWhitespace();
       Object value = value(depth);
-      if (!map.add(name, value)) {
+      if (index >= 0) {
+        long bit = 1L << index;
+        if ((knownSeen & bit) != 0) {
+          throw error("duplicate member name");
+        }
+        knownSeen |= bit;
+        map.append(name, value);
+      } else if (!map.add(name, value)) {
         throw error("duplicate member name");
       }
       if (depth == 1 && captureNames != null) {
@@ -136,6 +153,13 @@ public final class Json {
   }
 
   private void capture(String name, Object value) {
+    // Names are compared as instances first: known names are the constants callers pass.
+    for (int i = 0; i < captureNames.length; i++) {
+      if (captureNames[i] == name) {
+        captured[i] = value;
+        return;
+      }
+    }
     for (int i = 0; i < captureNames.length; i++) {
       if (captureNames[i].equals(name)) {
         captured[i] = value;
@@ -168,36 +192,45 @@ public final class Json {
 
   /**
    * A member name. Token payloads repeat the same few names, so names known in advance are returned
-   * as shared constants (their hash already cached) instead of new strings. The table is keyed by
-   * length and first and last byte, which needs no pass over the name.
+   * as shared constants (their hash already cached) instead of new strings, and {@link #nameIndex}
+   * says which one, so that duplicates are found with one bit test. A name equal to a known one is
+   * always returned as that constant, however it was spelled (escapes included).
    */
   private String memberName() {
     int start = pos + 1;
-    if (start + 8 <= end) {
-      // Most names are short known ones: found from one eight-byte word, with no scan.
+    if (start + 8 < end) {
+      // Most names are known ones of up to eight bytes: found from one word, with no scan.
       long word = Swar.word(in, start);
       int length = Swar.firstQuote(word);
-      if (length < 8) {
-        String known = shortName(word & ((1L << (8 * length)) - 1), length);
-        if (known != null) {
+      if (length == 8 && in[start + 8] != '"') {
+        length = -1;
+      }
+      if (length > 0) {
+        int index = shortName(length == 8 ? word : word & ((1L << (8 * length)) - 1), length);
+        if (index >= 0) {
           pos = start + length + 1;
-          return known;
+          nameIndex = index;
+          return KNOWN_NAMES[index];
         }
       }
     }
-    int stop = Swar.firstSpecial(in, start, end, (byte) '"', true);
+    int stop = Swar.stringEnd(in, start, end);
     int length = stop - start;
-    if (stop < end && in[stop] == '"' && length > 0) {
-      int mask = KNOWN_NAMES.length - 1;
-      int slot = nameSlot(length, in[start], in[stop - 1]) & mask;
-      for (; KNOWN_NAMES[slot] != null; slot = (slot + 1) & mask) {
-        if (sameBytes(KNOWN_NAME_BYTES[slot], start, length)) {
+    if (stop < end && in[stop] == '"' && length > 8) {
+      int mask = LONG_NAME_SLOTS.length - 1;
+      int slot = longNameSlot(length, in[start], in[stop - 1]) & mask;
+      for (int index; (index = LONG_NAME_SLOTS[slot]) >= 0; slot = (slot + 1) & mask) {
+        if (sameBytes(KNOWN_NAME_BYTES[index], start, length)) {
           pos = stop + 1;
-          return KNOWN_NAMES[slot];
+          nameIndex = index;
+          return KNOWN_NAMES[index];
         }
       }
     }
-    return string();
+    String name = string();
+    Integer index = KNOWN_NAME_INDEX.get(name);
+    nameIndex = index == null ? -1 : index;
+    return index == null ? name : KNOWN_NAMES[index];
   }
 
   /** A plain loop: for names of a few bytes, the vectorized range compare costs more. */
@@ -213,105 +246,120 @@ public final class Json {
     return difference == 0;
   }
 
-  private static int nameSlot(int length, byte first, byte last) {
-    return length * 31 + first * 7 + last;
-  }
-
   /**
-   * The known name of {@code length} bytes (1 to 7) packed little-endian in {@code word}, or null.
-   * Matching bytes are the known name's, so they need no check for escapes or control characters.
+   * The index of the known name of {@code length} bytes (1 to 8) packed little-endian in {@code
+   * word}, or -1. Matching bytes are the known name's, so they need no check for escapes or control
+   * characters; the length check keeps a name with NUL bytes after a known prefix out.
    */
-  private static String shortName(long word, int length) {
-    int mask = SHORT_NAMES.length - 1;
-    for (int slot = shortNameSlot(word); SHORT_NAMES[slot] != null; slot = (slot + 1) & mask) {
-      if (SHORT_NAME_WORDS[slot] == word && SHORT_NAMES[slot].length() == length) {
-        return SHORT_NAMES[slot];
+  private static int shortName(long word, int length) {
+    int mask = SHORT_NAME_SLOTS.length - 1;
+    int slot = shortNameSlot(word);
+    for (int index; (index = SHORT_NAME_SLOTS[slot]) >= 0; slot = (slot + 1) & mask) {
+      if (SHORT_NAME_WORDS[slot] == word && KNOWN_NAME_BYTES[index].length == length) {
+        return index;
       }
     }
-    return null;
+    return -1;
   }
 
   private static int shortNameSlot(long word) {
     return (int) ((word * 0x9E3779B97F4A7C15L) >>> 57);
   }
 
-  /** Known names of up to seven bytes, keyed by their bytes as one little-endian word. */
-  private static final String[] SHORT_NAMES = new String[128];
+  private static int longNameSlot(int length, byte first, byte last) {
+    return length * 31 + first * 7 + last;
+  }
 
-  private static final long[] SHORT_NAME_WORDS = new long[128];
+  /**
+   * Names of JOSE headers, token claims and grant fields, by index (at most 64, for a bit set of
+   * the names seen in one object).
+   */
+  private static final String[] KNOWN_NAMES = {
+    "alg",
+    "typ",
+    "cty",
+    "twr",
+    "kid",
+    "jti",
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "grants",
+    "identity",
+    "video",
+    "room",
+    "voice",
+    "incoming",
+    "allow",
+    "outgoing",
+    "application_sid",
+    "params",
+    "push_credential_sid",
+    "endpoint_id",
+    "chat",
+    "service_sid",
+    "deployment_role_sid",
+    "data_sync",
+    "task_router",
+    "workspace_sid",
+    "worker_sid",
+    "role",
+    "player",
+    "scope",
+    "account_sid",
+    "channel",
+    "version",
+    "policies",
+    "url",
+    "method",
+    "query_filter",
+    "post_filter",
+    "friendly_name",
+    "taskqueue_sid"
+  };
 
-  /** Names of JOSE headers, token claims and grant fields: an open-addressing table. */
-  private static final String[] KNOWN_NAMES = new String[256];
+  private static final byte[][] KNOWN_NAME_BYTES = new byte[KNOWN_NAMES.length][];
+  private static final Map<String, Integer> KNOWN_NAME_INDEX = new HashMap<>();
 
-  private static final byte[][] KNOWN_NAME_BYTES = new byte[256][];
+  /** Known names of up to eight bytes, by their bytes as one little-endian word: index or -1. */
+  private static final int[] SHORT_NAME_SLOTS = new int[128];
+
+  private static final long[] SHORT_NAME_WORDS = new long[SHORT_NAME_SLOTS.length];
+
+  /** Longer known names, keyed by length and first and last byte: index or -1. */
+  private static final int[] LONG_NAME_SLOTS = new int[64];
 
   static {
-    String[] names = {
-      "alg",
-      "typ",
-      "cty",
-      "twr",
-      "kid",
-      "jti",
-      "iss",
-      "sub",
-      "aud",
-      "exp",
-      "nbf",
-      "iat",
-      "grants",
-      "identity",
-      "video",
-      "room",
-      "voice",
-      "incoming",
-      "allow",
-      "outgoing",
-      "application_sid",
-      "params",
-      "push_credential_sid",
-      "endpoint_id",
-      "chat",
-      "service_sid",
-      "deployment_role_sid",
-      "data_sync",
-      "task_router",
-      "workspace_sid",
-      "worker_sid",
-      "role",
-      "player",
-      "scope",
-      "account_sid",
-      "channel",
-      "version",
-      "policies",
-      "url",
-      "method",
-      "query_filter",
-      "post_filter",
-      "friendly_name",
-      "taskqueue_sid"
-    };
-    int mask = KNOWN_NAMES.length - 1;
-    for (String name : names) {
-      byte[] bytes = name.getBytes(StandardCharsets.US_ASCII);
-      int slot = nameSlot(bytes.length, bytes[0], bytes[bytes.length - 1]) & mask;
-      while (KNOWN_NAMES[slot] != null) {
-        slot = (slot + 1) & mask;
-      }
-      KNOWN_NAMES[slot] = name;
-      KNOWN_NAME_BYTES[slot] = bytes;
-      if (bytes.length < 8) {
+    if (KNOWN_NAMES.length > 64) {
+      throw new ExceptionInInitializerError("at most 64 known names fit a bit set");
+    }
+    Arrays.fill(SHORT_NAME_SLOTS, -1);
+    Arrays.fill(LONG_NAME_SLOTS, -1);
+    for (int index = 0; index < KNOWN_NAMES.length; index++) {
+      byte[] bytes = KNOWN_NAMES[index].getBytes(StandardCharsets.US_ASCII);
+      KNOWN_NAME_BYTES[index] = bytes;
+      KNOWN_NAME_INDEX.put(KNOWN_NAMES[index], index);
+      if (bytes.length <= 8) {
         long word = 0;
         for (int i = bytes.length - 1; i >= 0; i--) {
           word = (word << 8) | bytes[i];
         }
-        int shortSlot = shortNameSlot(word);
-        while (SHORT_NAMES[shortSlot] != null) {
-          shortSlot = (shortSlot + 1) & (SHORT_NAMES.length - 1);
+        int slot = shortNameSlot(word);
+        while (SHORT_NAME_SLOTS[slot] >= 0) {
+          slot = (slot + 1) & (SHORT_NAME_SLOTS.length - 1);
         }
-        SHORT_NAMES[shortSlot] = name;
-        SHORT_NAME_WORDS[shortSlot] = word;
+        SHORT_NAME_SLOTS[slot] = index;
+        SHORT_NAME_WORDS[slot] = word;
+      } else {
+        int slot = longNameSlot(bytes.length, bytes[0], bytes[bytes.length - 1]);
+        slot &= LONG_NAME_SLOTS.length - 1;
+        while (LONG_NAME_SLOTS[slot] >= 0) {
+          slot = (slot + 1) & (LONG_NAME_SLOTS.length - 1);
+        }
+        LONG_NAME_SLOTS[slot] = index;
       }
     }
   }
@@ -320,7 +368,7 @@ public final class Json {
     pos++; // opening quote
     int start = pos;
     // Fast path: plain ASCII with no escapes, found eight bytes at a time.
-    int stop = Swar.firstSpecial(in, start, end, (byte) '"', true);
+    int stop = Swar.stringEnd(in, start, end);
     if (stop < end && in[stop] == '"') {
       pos = stop + 1;
       return new String(in, start, stop - start, StandardCharsets.ISO_8859_1);
@@ -514,6 +562,9 @@ public final class Json {
   }
 
   private void skipWhitespace() {
+    if (pos < end && (in[pos] & 0xFF) > ' ') {
+      return; // compact JSON, as every library writes tokens
+    }
     while (pos < end) {
       byte b = in[pos];
       if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {

@@ -87,7 +87,7 @@ public final class JsonObject extends AbstractMap<String, Object> {
       }
     } else if (indexOf(name) >= 0) {
       return false;
-    } else if (size == SCAN_LIMIT) {
+    } else if (size >= SCAN_LIMIT) {
       index = new HashSet<>();
       for (int i = 0; i < size; i++) {
         index.add((String) slots[2 * i]);
@@ -101,6 +101,19 @@ public final class JsonObject extends AbstractMap<String, Object> {
     slots[2 * size + 1] = value;
     size++;
     return true;
+  }
+
+  /** Adds a member whose name the caller knows to be new. */
+  void append(String name, Object value) {
+    if (2 * size == slots.length) {
+      slots = Arrays.copyOf(slots, slots.length * 2);
+    }
+    slots[2 * size] = name;
+    slots[2 * size + 1] = value;
+    size++;
+    if (index != null) {
+      index.add(name);
+    }
   }
 
   private int indexOf(Object name) {

@@ -59,6 +59,34 @@ final class Swar {
   }
 
   /**
+   * The index of the first byte in {@code [from, to)} that ends a plain JSON string run: a quote, a
+   * backslash, a control character or a byte of 0x80 or above; {@code to} if none.
+   */
+  static int stringEnd(byte[] bytes, int from, int to) {
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      long w = (long) LONGS.get(bytes, i);
+      long quote = w ^ QUOTES;
+      long backslash = w ^ BACKSLASHES;
+      long found =
+          ((quote - ONES) & ~quote & HIGHS)
+              | ((backslash - ONES) & ~backslash & HIGHS)
+              | ((w - SPACES) & ~w & HIGHS)
+              | (w & HIGHS);
+      if (found != 0) {
+        return i + (Long.numberOfTrailingZeros(found) >>> 3);
+      }
+    }
+    for (; i < to; i++) {
+      int b = bytes[i] & 0xFF;
+      if (b == '"' || b == '\\' || b < 0x20 || b >= 0x80) {
+        return i;
+      }
+    }
+    return to;
+  }
+
+  /**
    * The index of the first byte in {@code [from, to)} that is a quote, a backslash, a control
    * character, {@code also}, or, when {@code stopAtNonAscii}, a byte of 0x80 or above; {@code to}
    * if none.

@@ -3,12 +3,16 @@ package io.callsign.tokens.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -68,7 +72,15 @@ class JsonTest {
         "{\"a\":\"tab\there\"}",
         "{\"a\":1,\"a\":2}",
         "{\"a\":[1,]}",
-        "{\"a\":\"unterminated}"
+        "{\"a\":\"unterminated}",
+        "{\"iss\":1,\"iss\":2}",
+        "{\"iss\":1,\"i\\u0073s\":2}",
+        "{\"i\\u0073s\":1,\"iss\":2}",
+        "{\"identity\":1,\"identity\":2}",
+        "{\"application_sid\":1,\"application_sid\":2}",
+        "{\"alg\u0000\":1}",
+        "{\"identity\u0001\":1}",
+        "{\"grants\":{\"video\":{},\"video\":{}}}"
       })
   void parseObjectWhenNotStrictJsonObjectThenRefused(String text) {
     assertThatThrownBy(() -> Json.parseObject(text)).isInstanceOf(IllegalArgumentException.class);
@@ -134,5 +146,83 @@ class JsonTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Json.toJson(Map.of("k", new Object())))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void parseObjectWhenKnownNameIsEscapedThenSameNameAndCaptured() {
+    String[] names = {"iss", "sub"};
+    Object[] values = new Object[2];
+
+    Map<String, Object> parsed =
+        Json.parseObject(
+            "{\"i\\u0073s\":\"x\",\"other\":1}".getBytes(StandardCharsets.UTF_8), names, values);
+
+    assertThat(parsed).containsOnlyKeys("iss", "other");
+    assertThat(values).containsExactly("x", null);
+  }
+
+  @Test
+  void parseObjectWhenManyGeneratedObjectsThenAgreesWithJacksonOnAcceptanceAndMembers()
+      throws Exception {
+    // Names are drawn from the known-name table, escaped spellings of them, their prefixes and
+    // extensions, and unknown names, so that every way a name can be read and every duplicate
+    // check is exercised; Jackson with strict duplicate detection is the reference.
+    ObjectMapper jackson = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    String[] known = {
+      "iss",
+      "sub",
+      "exp",
+      "grants",
+      "identity",
+      "video",
+      "room",
+      "voice",
+      "application_sid",
+      "push_credential_sid",
+      "policies",
+      "url",
+      "a",
+      "scope"
+    };
+    Random random = new Random(20261122);
+    for (int run = 0; run < 20_000; run++) {
+      StringBuilder json = new StringBuilder("{");
+      int members = random.nextInt(24);
+      for (int m = 0; m < members; m++) {
+        if (m > 0) {
+          json.append(random.nextInt(8) == 0 ? " , " : ",");
+        }
+        String name = known[random.nextInt(known.length)];
+        String spelled =
+            switch (random.nextInt(6)) {
+              case 0 -> "\\u" + String.format("%04x", (int) name.charAt(0)) + name.substring(1);
+              case 1 -> name.substring(0, Math.max(1, name.length() - 1));
+              case 2 -> name + (char) ('a' + random.nextInt(26));
+              case 3 -> "n" + random.nextInt(40);
+              default -> name;
+            };
+        json.append('"').append(spelled).append('"').append(random.nextBoolean() ? ":" : " : ");
+        json.append(random.nextBoolean() ? String.valueOf(random.nextInt(1000)) : "\"v\"");
+      }
+      String text = json.append('}').toString();
+      Map<?, ?> expected;
+      try {
+        expected = jackson.readValue(text, LinkedHashMap.class);
+      } catch (JsonProcessingException e) {
+        expected = null;
+      }
+      Map<String, Object> actual;
+      try {
+        actual = Json.parseObject(text);
+      } catch (IllegalArgumentException e) {
+        actual = null;
+      }
+      if (expected == null) {
+        assertThat(actual).as(text).isNull();
+      } else {
+        assertThat(actual).as(text).isNotNull();
+        assertThat(List.copyOf(actual.keySet())).as(text).isEqualTo(List.copyOf(expected.keySet()));
+      }
+    }
   }
 }
