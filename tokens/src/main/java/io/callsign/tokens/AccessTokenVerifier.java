@@ -1,6 +1,7 @@
 package io.callsign.tokens;
 
 import io.callsign.tokens.internal.CompactJws;
+import io.callsign.tokens.internal.Json;
 import io.callsign.tokens.internal.TimeClaims;
 import io.callsign.tokens.sid.AccountSid;
 import io.callsign.tokens.sid.Sids;
@@ -72,7 +73,7 @@ public final class AccessTokenVerifier {
    * @throws InvalidTokenException carrying the Twilio code of the first check that failed
    */
   public VerifiedAccessToken verify(String token) throws InvalidTokenException {
-    Object[] claim = new Object[CHECKED_CLAIMS.length];
+    Object[] claim = new Object[CHECKED_CLAIMS.size()];
     CompactJws jws = CompactJws.parse(token, maxTokenLength, CHECKED_CLAIMS, claim);
     jws.requireHs256Header(AccessToken.CONTENT_TYPE);
     Object twr = jws.header().get("twr");
@@ -96,9 +97,8 @@ public final class AccessTokenVerifier {
   }
 
   /** The claims the checks read, captured while the payload is parsed: no lookups afterwards. */
-  private static final String[] CHECKED_CLAIMS = {
-    "iss", "sub", "exp", "iat", "nbf", "jti", "grants"
-  };
+  private static final Json.Capture CHECKED_CLAIMS =
+      Json.Capture.of("iss", "sub", "exp", "iat", "nbf", "jti", "grants");
 
   private static final int ISS = 0;
   private static final int SUB = 1;

@@ -56,11 +56,11 @@ public final class CompactJws {
 
   /**
    * As {@link #parse(String, int)}, also putting the payload's top-level members named in {@code
-   * claimNames} into {@code claimValues} (see {@link Json#parseObject(byte[], String[],
+   * claimNames} into {@code claimValues} (see {@link Json#parseObject(byte[], Json.Capture,
    * Object[])}).
    */
   public static CompactJws parse(
-      String token, int maxLength, String[] claimNames, Object[] claimValues)
+      String token, int maxLength, Json.Capture claimNames, Object[] claimValues)
       throws InvalidTokenException {
     if (token == null || token.isEmpty()) {
       throw new InvalidTokenException(TokenError.INVALID, "token is empty");

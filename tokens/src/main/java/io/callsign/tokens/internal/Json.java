@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A strict JSON (RFC 8259) reader and a small writer, for token headers and payloads.
@@ -26,18 +27,18 @@ public final class Json {
   private final byte[] in;
   private int pos;
   private final int end;
-  private final String[] captureNames;
+  private final Capture capture;
 
   /** Index in {@link #KNOWN_NAMES} of the name {@link #memberName()} read last, or -1. */
   private int nameIndex;
 
   private final Object[] captured;
 
-  private Json(byte[] in, int from, int to, String[] captureNames, Object[] captured) {
+  private Json(byte[] in, int from, int to, Capture capture, Object[] captured) {
     this.in = in;
     this.pos = from;
     this.end = to;
-    this.captureNames = captureNames;
+    this.capture = capture;
     this.captured = captured;
   }
 
@@ -57,7 +58,10 @@ public final class Json {
    *
    * @throws IllegalArgumentException if the bytes are not exactly one valid JSON object
    */
-  public static Map<String, Object> parseObject(byte[] utf8, String[] names, Object[] values) {
+  public static Map<String, Object> parseObject(byte[] utf8, Capture names, Object[] values) {
+    if (names != null && values.length < names.size()) {
+      throw new IllegalArgumentException("room for " + names.size() + " values needed");
+    }
     Json p = new Json(utf8, 0, utf8.length, names, values);
     p.skipWhitespace();
     if (p.peek() != '{') {
@@ -138,8 +142,8 @@ public final class Json {
       } else if (!map.add(name, value)) {
         throw error("duplicate member name");
       }
-      if (depth == 1 && captureNames != null) {
-        capture(name, value);
+      if (depth == 1 && capture != null) {
+        capture.put(index, name, value, captured);
       }
       skipWhitespace();
       int c = next();
@@ -152,18 +156,53 @@ public final class Json {
     }
   }
 
-  private void capture(String name, Object value) {
-    // Names are compared as instances first: known names are the constants callers pass.
-    for (int i = 0; i < captureNames.length; i++) {
-      if (captureNames[i] == name) {
-        captured[i] = value;
+  /**
+   * Top-level members a caller wants at hand after parsing, without looking them up in the map.
+   * Build once and share: known names are matched by their index, with no string comparison.
+   */
+  public static final class Capture {
+    private final String[] names;
+    private final long knownMask;
+    private final byte[] positionOfKnown = new byte[64];
+
+    private Capture(String[] names) {
+      this.names = names.clone();
+      long mask = 0;
+      for (int i = 0; i < names.length; i++) {
+        Integer index = KNOWN_NAME_INDEX.get(names[i]);
+        if (index != null) {
+          mask |= 1L << index;
+          positionOfKnown[index] = (byte) i;
+        }
+      }
+      this.knownMask = mask;
+    }
+
+    /** Captures the members named {@code names}, in this order, at most 64. */
+    public static Capture of(String... names) {
+      if (names.length > 64 || Set.of(names).size() != names.length) {
+        throw new IllegalArgumentException("at most 64 distinct names");
+      }
+      return new Capture(names);
+    }
+
+    /** How many names are captured: the length of the values array to pass. */
+    public int size() {
+      return names.length;
+    }
+
+    private void put(int knownIndex, String name, Object value, Object[] values) {
+      if (knownIndex >= 0) {
+        if ((knownMask & (1L << knownIndex)) != 0) {
+          values[positionOfKnown[knownIndex]] = value;
+        }
         return;
       }
-    }
-    for (int i = 0; i < captureNames.length; i++) {
-      if (captureNames[i].equals(name)) {
-        captured[i] = value;
-        return;
+      for (int i = 0; i < names.length; i++) {
+        if (names[i].equals(name)) {
+          values[i] = value;
+          return;
+        }
       }
     }
   }
@@ -255,7 +294,7 @@ public final class Json {
     int mask = SHORT_NAME_SLOTS.length - 1;
     int slot = shortNameSlot(word);
     for (int index; (index = SHORT_NAME_SLOTS[slot]) >= 0; slot = (slot + 1) & mask) {
-      if (SHORT_NAME_WORDS[slot] == word && KNOWN_NAME_BYTES[index].length == length) {
+      if (SHORT_NAME_WORDS[slot] == word && SHORT_NAME_LENGTHS[slot] == length) {
         return index;
       }
     }
@@ -329,6 +368,8 @@ public final class Json {
 
   private static final long[] SHORT_NAME_WORDS = new long[SHORT_NAME_SLOTS.length];
 
+  private static final byte[] SHORT_NAME_LENGTHS = new byte[SHORT_NAME_SLOTS.length];
+
   /** Longer known names, keyed by length and first and last byte: index or -1. */
   private static final int[] LONG_NAME_SLOTS = new int[64];
 
@@ -353,6 +394,7 @@ public final class Json {
         }
         SHORT_NAME_SLOTS[slot] = index;
         SHORT_NAME_WORDS[slot] = word;
+        SHORT_NAME_LENGTHS[slot] = (byte) bytes.length;
       } else {
         int slot = longNameSlot(bytes.length, bytes[0], bytes[bytes.length - 1]);
         slot &= LONG_NAME_SLOTS.length - 1;

@@ -150,7 +150,7 @@ class JsonTest {
 
   @Test
   void parseObjectWhenKnownNameIsEscapedThenSameNameAndCaptured() {
-    String[] names = {"iss", "sub"};
+    Json.Capture names = Json.Capture.of("iss", "sub");
     Object[] values = new Object[2];
 
     Map<String, Object> parsed =
