@@ -76,10 +76,6 @@ public final class AccessTokenVerifier {
     Object[] claim = new Object[CHECKED_CLAIMS.size()];
     CompactJws jws = CompactJws.parse(token, maxTokenLength, CHECKED_CLAIMS, claim);
     jws.requireHs256Header(AccessToken.CONTENT_TYPE);
-    Object twr = jws.header().get("twr");
-    if (twr != null && !(twr instanceof String)) {
-      throw new InvalidTokenException(TokenError.INVALID_HEADER, "twr must be a string");
-    }
 
     SigningKey key = signingKey(claim[ISS], claim[SUB]);
     if (!jws.signatureMatches(key.mac())) {

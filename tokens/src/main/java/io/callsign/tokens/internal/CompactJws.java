@@ -153,8 +153,8 @@ public final class CompactJws {
   /**
    * Checks the header of an HS256 token: {@code alg} exactly {@code HS256} (never taken from the
    * token to choose an algorithm), {@code typ} absent or {@code JWT}, no {@code crit}, no JWE or
-   * compression members, and {@code cty} equal to {@code requiredCty}, with or without the {@code
-   * application/} prefix (absent when null).
+   * compression members, {@code twr} (Twilio's region) a string when present, and {@code cty} equal
+   * to {@code requiredCty}, with or without the {@code application/} prefix (absent when null).
    */
   public void requireHs256Header(String requiredCty) throws InvalidTokenException {
     String accepted = header.acceptedFor;
@@ -182,6 +182,11 @@ public final class CompactJws {
             TokenError.INVALID_HEADER, "header parameter " + refused + " is not supported");
       }
     }
+    Object twr = header.get("twr");
+    if (twr != null && !(twr instanceof String)) {
+      // Twilio's region header, which official libraries add when a region is set.
+      throw new InvalidTokenException(TokenError.INVALID_HEADER, "twr must be a string");
+    }
     Object cty = header.get("cty");
     if (requiredCty == null) {
       if (cty != null) {
@@ -203,14 +208,8 @@ public final class CompactJws {
   public boolean signatureMatches(KeyedMac key) {
     byte[] expected = Base64Url.encodeToBytes(key.compute(ascii, 0, secondDot));
     int offset = secondDot + 1;
-    if (ascii.length - offset != expected.length) {
-      return false;
-    }
-    int difference = 0;
-    for (int i = 0; i < expected.length; i++) {
-      difference |= expected[i] ^ ascii[offset + i];
-    }
-    return difference == 0;
+    return ascii.length - offset == expected.length
+        && Swar.constantTimeEquals(expected, 0, ascii, offset, expected.length);
   }
 
   /** The decoded header, unmodifiable. */

@@ -128,8 +128,12 @@ public final class Json {
       }
       String name = memberName();
       int index = nameIndex; // before value(), which may read names of its own
-      skipWhitespace();
-      expect(':');
+      if (pos < end && in[pos] == ':') {
+        pos++; // compact JSON
+      } else {
+        skipWhitespace();
+        expect(':');
+      }
       skipWhitespace();
       Object value = value(depth);
       if (index >= 0) {
@@ -245,7 +249,7 @@ public final class Json {
         length = -1;
       }
       if (length > 0) {
-        int index = shortName(length == 8 ? word : word & ((1L << (8 * length)) - 1), length);
+        int index = shortName(word & (-1L >>> (64 - 8 * length)), length);
         if (index >= 0) {
           pos = start + length + 1;
           nameIndex = index;
@@ -291,14 +295,17 @@ public final class Json {
    * characters; the length check keeps a name with NUL bytes after a known prefix out.
    */
   private static int shortName(long word, int length) {
-    int mask = SHORT_NAME_SLOTS.length - 1;
-    int slot = shortNameSlot(word);
-    for (int index; (index = SHORT_NAME_SLOTS[slot]) >= 0; slot = (slot + 1) & mask) {
-      if (SHORT_NAME_WORDS[slot] == word && SHORT_NAME_LENGTHS[slot] == length) {
-        return index;
+    long[] table = SHORT_NAME_TABLE;
+    int mask = table.length / 2 - 1;
+    for (int slot = shortNameSlot(word); ; slot = (slot + 1) & mask) {
+      long entry = table[2 * slot + 1];
+      if (entry < 0) {
+        return -1;
+      }
+      if (table[2 * slot] == word && (entry >>> 8) == length) {
+        return (int) (entry & 0xFF);
       }
     }
-    return -1;
   }
 
   private static int shortNameSlot(long word) {
@@ -363,12 +370,12 @@ public final class Json {
   private static final byte[][] KNOWN_NAME_BYTES = new byte[KNOWN_NAMES.length][];
   private static final Map<String, Integer> KNOWN_NAME_INDEX = new HashMap<>();
 
-  /** Known names of up to eight bytes, by their bytes as one little-endian word: index or -1. */
-  private static final int[] SHORT_NAME_SLOTS = new int[128];
-
-  private static final long[] SHORT_NAME_WORDS = new long[SHORT_NAME_SLOTS.length];
-
-  private static final byte[] SHORT_NAME_LENGTHS = new byte[SHORT_NAME_SLOTS.length];
+  /**
+   * Known names of up to eight bytes, keyed by their bytes as one little-endian word: 128 slots of
+   * two longs, the word and then {@code length << 8 | index} (-1 for an empty slot), adjacent so
+   * that a lookup touches one cache line.
+   */
+  private static final long[] SHORT_NAME_TABLE = new long[2 * 128];
 
   /** Longer known names, keyed by length and first and last byte: index or -1. */
   private static final int[] LONG_NAME_SLOTS = new int[64];
@@ -377,7 +384,9 @@ public final class Json {
     if (KNOWN_NAMES.length > 64) {
       throw new ExceptionInInitializerError("at most 64 known names fit a bit set");
     }
-    Arrays.fill(SHORT_NAME_SLOTS, -1);
+    for (int slot = 0; slot < SHORT_NAME_TABLE.length / 2; slot++) {
+      SHORT_NAME_TABLE[2 * slot + 1] = -1;
+    }
     Arrays.fill(LONG_NAME_SLOTS, -1);
     for (int index = 0; index < KNOWN_NAMES.length; index++) {
       byte[] bytes = KNOWN_NAMES[index].getBytes(StandardCharsets.US_ASCII);
@@ -389,12 +398,11 @@ public final class Json {
           word = (word << 8) | bytes[i];
         }
         int slot = shortNameSlot(word);
-        while (SHORT_NAME_SLOTS[slot] >= 0) {
-          slot = (slot + 1) & (SHORT_NAME_SLOTS.length - 1);
+        while (SHORT_NAME_TABLE[2 * slot + 1] >= 0) {
+          slot = (slot + 1) & (SHORT_NAME_TABLE.length / 2 - 1);
         }
-        SHORT_NAME_SLOTS[slot] = index;
-        SHORT_NAME_WORDS[slot] = word;
-        SHORT_NAME_LENGTHS[slot] = (byte) bytes.length;
+        SHORT_NAME_TABLE[2 * slot] = word;
+        SHORT_NAME_TABLE[2 * slot + 1] = (long) bytes.length << 8 | index;
       } else {
         int slot = longNameSlot(bytes.length, bytes[0], bytes[bytes.length - 1]);
         slot &= LONG_NAME_SLOTS.length - 1;

@@ -27,6 +27,23 @@ final class Swar {
     return (long) LONGS.get(bytes, from);
   }
 
+  /**
+   * Whether {@code a[aFrom, aFrom + length)} equals {@code b[bFrom, bFrom + length)}, in time that
+   * depends on the length only: every byte is compared, eight per step, and the differences are
+   * combined without branching on them.
+   */
+  static boolean constantTimeEquals(byte[] a, int aFrom, byte[] b, int bFrom, int length) {
+    long difference = 0;
+    int i = 0;
+    for (; i + 8 <= length; i += 8) {
+      difference |= (long) LONGS.get(a, aFrom + i) ^ (long) LONGS.get(b, bFrom + i);
+    }
+    for (; i < length; i++) {
+      difference |= a[aFrom + i] ^ b[bFrom + i];
+    }
+    return difference == 0;
+  }
+
   /** The index of the first quote among the eight bytes of {@code w}; 8 if none. */
   static int firstQuote(long w) {
     long quote = w ^ QUOTES;
