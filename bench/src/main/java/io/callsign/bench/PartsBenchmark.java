@@ -56,4 +56,27 @@ public class PartsBenchmark {
     x[0] = (byte) (a + b + c);
     return x;
   }
+
+  String sid = new String(KEY_SID.toCharArray());
+
+  @Benchmark
+  public boolean sidCurrent() {
+    return io.callsign.tokens.sid.Sids.isValid("SK", sid);
+  }
+
+  @Benchmark
+  public boolean sidChars() {
+    String value = sid;
+    if (value.length() != 34 || !value.startsWith("SK")) {
+      return false;
+    }
+    int acc = 0;
+    for (int i = 2; i < 34; i++) {
+      int c = value.charAt(i);
+      int d = c - '0';
+      int l = (c | 0x20) - 'a';
+      acc |= (d | (9 - d)) & (l | (5 - l));
+    }
+    return acc >= 0;
+  }
 }

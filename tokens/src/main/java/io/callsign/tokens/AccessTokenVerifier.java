@@ -109,23 +109,29 @@ public final class AccessTokenVerifier {
       throw new InvalidTokenException(
           TokenError.INVALID_ISSUER_OR_SUBJECT, "iss must be an API key SID");
     }
-    if (!(sub instanceof String accountSid) || !Sids.isValid(AccountSid.PREFIX, accountSid)) {
-      throw new InvalidTokenException(
-          TokenError.INVALID_ISSUER_OR_SUBJECT, "sub must be an account SID");
+    // The subject must equal a well-formed account SID below (the required one, and the key's),
+    // so its own format is only checked to name the failure.
+    if (!(sub instanceof String accountSid)) {
+      throw badSubject(sub, null);
     }
     if (requiredAccountSid != null && !requiredAccountSid.equals(accountSid)) {
-      throw new InvalidTokenException(
-          TokenError.INVALID_ISSUER_OR_SUBJECT, "token is for another account");
+      throw badSubject(accountSid, "token is for another account");
     }
     SigningKey key = keys.find(keySid);
     if (key == null || !key.keySid().equals(keySid)) {
-      throw new InvalidTokenException(TokenError.INVALID_ISSUER_OR_SUBJECT, "unknown API key");
+      throw badSubject(accountSid, "unknown API key");
     }
     if (!key.accountSid().equals(accountSid)) {
-      throw new InvalidTokenException(
-          TokenError.INVALID_ISSUER_OR_SUBJECT, "the API key does not belong to this account");
+      throw badSubject(accountSid, "the API key does not belong to this account");
     }
     return key;
+  }
+
+  private static InvalidTokenException badSubject(Object sub, String otherwise) {
+    boolean wellFormed = sub instanceof String s && Sids.isValid(AccountSid.PREFIX, s);
+    return new InvalidTokenException(
+        TokenError.INVALID_ISSUER_OR_SUBJECT,
+        wellFormed ? otherwise : "sub must be an account SID");
   }
 
   @SuppressWarnings("unchecked")

@@ -115,7 +115,7 @@ public final class CompactJws {
     for (CachedHeader cached : cache) {
       if (cached != null
           && cached.encoded.length == length
-          && Arrays.equals(cached.encoded, 0, length, ascii, 0, length)) {
+          && Swar.constantTimeEquals(cached.encoded, 0, ascii, 0, length)) {
         return cached;
       }
     }

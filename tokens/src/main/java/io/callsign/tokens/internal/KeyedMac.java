@@ -1,5 +1,6 @@
 package io.callsign.tokens.internal;
 
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -145,9 +146,17 @@ public final class KeyedMac {
 
     /** The MAC of everything fed. */
     public byte[] finish() {
+      // Both digests write into one array: no intermediate result is allocated.
+      byte[] mac = new byte[inner.getDigestLength()];
       MessageDigest outer = copy(outerPadded);
-      outer.update(inner.digest());
-      return outer.digest();
+      try {
+        inner.digest(mac, 0, mac.length);
+        outer.update(mac);
+        outer.digest(mac, 0, mac.length);
+      } catch (DigestException e) {
+        throw new IllegalStateException("the array holds exactly one digest", e);
+      }
+      return mac;
     }
   }
 
