@@ -72,11 +72,11 @@ public final class JsonObject extends AbstractMap<String, Object> {
 
   /** Writes the members as JSON without allocating entries. */
   void writeMembers(JsonWriter out) {
-    out.raw("{");
+    out.ascii('{');
     for (int i = 0; i < size; i++) {
       out.member(i == 0, (String) slots[2 * i], slots[2 * i + 1]);
     }
-    out.raw("}");
+    out.ascii('}');
   }
 
   /** Adds a member; returns false, adding nothing, if the name is already present. */

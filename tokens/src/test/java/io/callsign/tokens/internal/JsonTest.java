@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -223,6 +224,21 @@ class JsonTest {
         assertThat(actual).as(text).isNotNull();
         assertThat(List.copyOf(actual.keySet())).as(text).isEqualTo(List.copyOf(expected.keySet()));
       }
+    }
+  }
+
+  @Test
+  void numberWhenWrittenThenSameDigitsAsLongToStringAcrossEveryPowerOfTen() {
+    List<Long> values = new ArrayList<>(List.of(0L, -1L, Long.MIN_VALUE, Long.MAX_VALUE));
+    for (long power = 1; power > 0 && power <= Long.MAX_VALUE / 10; power *= 10) {
+      values.addAll(List.of(power - 1, power, power + 1, -power, 2 * power - 1));
+    }
+    values.addAll(List.of((long) Integer.MAX_VALUE, Integer.MAX_VALUE + 1L, 1_700_000_000L));
+    for (long value : values) {
+      byte[] written = new JsonWriter(4).number(value).toByteArray();
+      assertThat(new String(written, StandardCharsets.US_ASCII))
+          .as("%d", value)
+          .isEqualTo(Long.toString(value));
     }
   }
 }
