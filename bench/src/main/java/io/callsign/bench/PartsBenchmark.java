@@ -57,26 +57,24 @@ public class PartsBenchmark {
     return x;
   }
 
-  String sid = new String(KEY_SID.toCharArray());
+  long time = 1763832000L;
 
   @Benchmark
-  public boolean sidCurrent() {
-    return io.callsign.tokens.sid.Sids.isValid("SK", sid);
+  public byte[] writeNumbers() {
+    return new io.callsign.tokens.internal.JsonWriter(64).number(time).number(time + 3600).buffer();
   }
 
   @Benchmark
-  public boolean sidChars() {
-    String value = sid;
-    if (value.length() != 34 || !value.startsWith("SK")) {
-      return false;
-    }
-    int acc = 0;
-    for (int i = 2; i < 34; i++) {
-      int c = value.charAt(i);
-      int d = c - '0';
-      int l = (c | 0x20) - 'a';
-      acc |= (d | (9 - d)) & (l | (5 - l));
-    }
-    return acc >= 0;
+  public byte[] writeStrings() {
+    return new io.callsign.tokens.internal.JsonWriter(64)
+        .string("room")
+        .string(ROOM)
+        .string(IDENTITY)
+        .buffer();
+  }
+
+  @Benchmark
+  public byte[] writerOnly() {
+    return new io.callsign.tokens.internal.JsonWriter(64).buffer();
   }
 }

@@ -122,10 +122,14 @@ public final class AccessToken {
    * under its key, leaving out null payloads.
    */
   private void writeGrantsClaim(JsonWriter out) {
-    if (identity != null && grants.stream().anyMatch(g -> g.getGrantKey().equals("identity"))) {
-      // A grant under "identity" replaces the identity in place, as JsonObject.with does.
-      out.value(grantsClaim());
-      return;
+    if (identity != null) {
+      for (Grant grant : grants) {
+        if (grant.getGrantKey().equals("identity")) {
+          // A grant under "identity" replaces the identity in place, as JsonObject.with does.
+          out.value(grantsClaim());
+          return;
+        }
+      }
     }
     boolean first = true;
     out.raw(OPEN);
@@ -252,8 +256,7 @@ public final class AccessToken {
      * @throws IllegalArgumentException if a SID is malformed or the secret is too short
      */
     public Builder(String accountSid, String keySid, byte[] secret) {
-      Sids.check(AccountSid.PREFIX, accountSid);
-      Sids.check(KeySid.PREFIX, keySid);
+      checkSids(accountSid, keySid);
       this.accountSid = accountSid;
       this.keySid = keySid;
       Objects.requireNonNull(secret, "secret");
@@ -266,6 +269,24 @@ public final class AccessToken {
       }
       this.key = KeyedMac.cached(KeyedMac.HMAC_SHA256, secret);
     }
+
+    /**
+     * Checks the SIDs unless they are the very strings checked last: callers mint with the same
+     * account and key over and over, and strings are immutable. A racy read of an immutable pair.
+     */
+    private static void checkSids(String accountSid, String keySid) {
+      CheckedSids last = lastChecked;
+      if (last != null && last.accountSid == accountSid && last.keySid == keySid) {
+        return;
+      }
+      Sids.check(AccountSid.PREFIX, accountSid);
+      Sids.check(KeySid.PREFIX, keySid);
+      lastChecked = new CheckedSids(accountSid, keySid);
+    }
+
+    private record CheckedSids(String accountSid, String keySid) {}
+
+    private static CheckedSids lastChecked;
 
     /** As {@link #Builder(String, String, byte[])}, with the secret as UTF-8 text. */
     public Builder(String accountSid, String keySid, String secret) {

@@ -193,6 +193,67 @@ class AccessTokenTest {
   }
 
   @Test
+  void builderWhenMalformedSidsFollowWellFormedOnesThenStillRefused() {
+    // The builder skips checking the very strings it checked last; any other string is checked.
+    new AccessToken.Builder(keys.accountSid, keys.keySid, keys.secret);
+    String malformedKey = "SK" + "g".repeat(32);
+
+    assertThatThrownBy(() -> new AccessToken.Builder(keys.accountSid, malformedKey, keys.secret))
+        .isInstanceOf(IllegalArgumentException.class);
+    new AccessToken.Builder(keys.accountSid, keys.keySid, keys.secret);
+    assertThatThrownBy(
+            () -> new AccessToken.Builder("AC" + "0".repeat(31), keys.keySid, keys.secret))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void toJwtWhenAGrantIsKeyedIdentityThenItReplacesTheIdentityInPlace() {
+    Grant identityGrant =
+        new Grant() {
+          @Override
+          public String getGrantKey() {
+            return "identity";
+          }
+
+          @Override
+          public Map<String, Object> getPayload() {
+            return Map.of("x", "y");
+          }
+        };
+    String jwt =
+        keys.token()
+            .identity("alice")
+            .grant(new VideoGrant().setRoom("r"))
+            .grant(identityGrant)
+            .build()
+            .toJwt();
+
+    assertThat(List.<Object>copyOf(((Map<?, ?>) segment(jwt, 1).get("grants")).keySet()))
+        .containsExactly("identity", "video");
+    assertThat(((Map<?, ?>) segment(jwt, 1).get("grants")).get("identity"))
+        .isEqualTo(Map.of("x", "y"));
+  }
+
+  @Test
+  void toJwtWhenAGrantPayloadIsNullThenTheGrantIsLeftOut() {
+    Grant empty =
+        new Grant() {
+          @Override
+          public String getGrantKey() {
+            return "player";
+          }
+
+          @Override
+          public Map<String, Object> getPayload() {
+            return null;
+          }
+        };
+    String jwt = keys.token().identity("alice").grant(empty).build().toJwt();
+
+    assertThat(segment(jwt, 1).get("grants")).isEqualTo(Map.of("identity", "alice"));
+  }
+
+  @Test
   void builderWhenSecretIsNullThenRefused() {
     assertThatThrownBy(() -> new AccessToken.Builder(keys.accountSid, keys.keySid, (byte[]) null))
         .isInstanceOf(NullPointerException.class);
