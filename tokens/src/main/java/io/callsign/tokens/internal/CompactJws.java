@@ -206,7 +206,11 @@ public final class CompactJws {
    * refuses every non-canonical spelling of the right bytes.
    */
   public boolean signatureMatches(KeyedMac key) {
-    byte[] expected = Base64Url.encodeToBytes(key.compute(ascii, 0, secondDot));
+    byte[] mac =
+        key.startWith(ascii, firstDot + 1) // the header segment and its dot
+            .update(ascii, firstDot + 1, secondDot - firstDot - 1)
+            .finish();
+    byte[] expected = Base64Url.encodeToBytes(mac);
     int offset = secondDot + 1;
     return ascii.length - offset == expected.length
         && Swar.constantTimeEquals(expected, 0, ascii, offset, expected.length);
@@ -245,7 +249,10 @@ public final class CompactJws {
   public static String sign(byte[] encodedHeader, byte[] payloadJson, int length, KeyedMac key) {
     byte[] encodedPayload = Base64Url.encodeToBytes(payloadJson, length);
     byte[] signature =
-        key.start().update(encodedHeader).update((byte) '.').update(encodedPayload).finish();
+        key.startWith(encodedHeader, encodedHeader.length)
+            .update((byte) '.')
+            .update(encodedPayload)
+            .finish();
     byte[] encodedSignature = Base64Url.encodeToBytes(signature);
     int h = encodedHeader.length;
     int p = encodedPayload.length;

@@ -28,11 +28,10 @@ public final class Json {
   private int pos;
   private final int end;
   private final Capture capture;
+  private final Object[] captured;
 
   /** Index in {@link #KNOWN_NAMES} of the name {@link #memberName()} read last, or -1. */
   private int nameIndex;
-
-  private final Object[] captured;
 
   private Json(byte[] in, int from, int to, Capture capture, Object[] captured) {
     this.in = in;
@@ -53,8 +52,8 @@ public final class Json {
 
   /**
    * Parses one JSON object from UTF-8 bytes, and also puts the value of each top-level member named
-   * in {@code names} into {@code values} at the same index (left as it is when absent): the members
-   * a caller checks are then at hand without a lookup.
+   * in {@code names} into {@code values}, at the name's position in {@code names} (left as it is
+   * when absent): the members a caller checks are then at hand without a lookup.
    *
    * @throws IllegalArgumentException if the bytes are not exactly one valid JSON object
    */
