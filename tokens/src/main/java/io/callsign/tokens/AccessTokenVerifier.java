@@ -4,6 +4,7 @@ import io.callsign.tokens.internal.CompactJws;
 import io.callsign.tokens.internal.Json;
 import io.callsign.tokens.internal.TimeClaims;
 import io.callsign.tokens.sid.AccountSid;
+import io.callsign.tokens.sid.KeySid;
 import io.callsign.tokens.sid.Sids;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,7 +40,8 @@ import java.util.Objects;
  *       duplicate JSON members, invalid UTF-8 and non-canonical base64url are refused (20101).
  * </ul>
  *
- * <p>Instances are immutable and thread-safe.
+ * <p>Instances are thread-safe; their only mutable state is the last well-formed issuer seen, a
+ * cache of a format check.
  */
 public final class AccessTokenVerifier {
   /** Largest clock skew that may be configured. */
@@ -53,6 +55,7 @@ public final class AccessTokenVerifier {
   private final long skewSeconds;
   private final int maxTokenLength;
   private final String requiredAccountSid;
+  private String lastWellFormedIssuer;
 
   private AccessTokenVerifier(Builder b) {
     this.keys = b.keys;
@@ -105,9 +108,17 @@ public final class AccessTokenVerifier {
   private static final int GRANTS = 6;
 
   private SigningKey signingKey(Object iss, Object sub) throws InvalidTokenException {
-    if (!(iss instanceof String keySid) || !Sids.isValid("SK", keySid)) {
+    if (!(iss instanceof String keySid)) {
       throw new InvalidTokenException(
           TokenError.INVALID_ISSUER_OR_SUBJECT, "iss must be an API key SID");
+    }
+    // Tokens come signed by a few keys: an issuer equal to the last well-formed one is well-formed.
+    if (!keySid.equals(lastWellFormedIssuer)) {
+      if (!Sids.isValid(KeySid.PREFIX, keySid)) {
+        throw new InvalidTokenException(
+            TokenError.INVALID_ISSUER_OR_SUBJECT, "iss must be an API key SID");
+      }
+      lastWellFormedIssuer = keySid; // racy on purpose: a lost update costs one format check
     }
     // The subject must equal a well-formed account SID below (the required one, and the key's),
     // so its own format is only checked to name the failure.

@@ -420,7 +420,7 @@ public final class Json {
     int stop = Swar.stringEnd(in, start, end);
     if (stop < end && in[stop] == '"') {
       pos = stop + 1;
-      return new String(in, start, stop - start, StandardCharsets.ISO_8859_1);
+      return ascii(in, start, stop - start);
     }
     pos = start;
     StringBuilder sb = new StringBuilder();
@@ -446,6 +446,15 @@ public final class Json {
         sb.appendCodePoint(utf8CodePoint(b));
       }
     }
+  }
+
+  /**
+   * A string of ASCII bytes. The old high-byte constructor is exactly Latin-1 decoding for them
+   * and, unlike the charset one (whose body is too large for the JIT to inline), costs one copy.
+   */
+  @SuppressWarnings("deprecation")
+  private static String ascii(byte[] bytes, int offset, int length) {
+    return new String(bytes, 0, offset, length);
   }
 
   private void escape(StringBuilder sb) {
