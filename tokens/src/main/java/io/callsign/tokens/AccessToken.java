@@ -114,7 +114,7 @@ public final class AccessToken {
     }
     out.raw(GRANTS);
     writeGrantsClaim(out);
-    return out.raw(END);
+    return out.ascii('}');
   }
 
   /**
@@ -132,7 +132,7 @@ public final class AccessToken {
       }
     }
     boolean first = true;
-    out.raw(OPEN);
+    out.ascii('{');
     if (identity != null) {
       out.raw(IDENTITY).string(identity);
       first = false;
@@ -141,13 +141,13 @@ public final class AccessToken {
       Map<String, Object> payload = grant.getPayload();
       if (payload != null) {
         if (!first) {
-          out.raw(COMMA);
+          out.ascii(',');
         }
-        out.string(grant.getGrantKey()).raw(COLON).value(payload);
+        out.string(grant.getGrantKey()).ascii(':').value(payload);
         first = false;
       }
     }
-    out.raw(END);
+    out.ascii('}');
   }
 
   private static final byte[] JTI = ascii("{\"jti\":\"");
@@ -157,11 +157,7 @@ public final class AccessToken {
   private static final byte[] EXP = ascii("\",\"exp\":");
   private static final byte[] NBF = ascii(",\"nbf\":");
   private static final byte[] GRANTS = ascii(",\"grants\":");
-  private static final byte[] END = ascii("}");
-  private static final byte[] OPEN = ascii("{");
   private static final byte[] IDENTITY = ascii("\"identity\":");
-  private static final byte[] COMMA = ascii(",");
-  private static final byte[] COLON = ascii(":");
 
   private static byte[] ascii(String s) {
     return s.getBytes(StandardCharsets.US_ASCII);

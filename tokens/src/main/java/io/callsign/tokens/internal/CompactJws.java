@@ -206,10 +206,10 @@ public final class CompactJws {
    * refuses every non-canonical spelling of the right bytes.
    */
   public boolean signatureMatches(KeyedMac key) {
+    // The usual header segment is exactly one block: after its kept state, the rest of the
+    // signing input (the dot and the payload) is hashed straight from the token's bytes.
     byte[] mac =
-        key.startWith(ascii, firstDot + 1) // the header segment and its dot
-            .update(ascii, firstDot + 1, secondDot - firstDot - 1)
-            .finish();
+        key.startWith(ascii, firstDot).update(ascii, firstDot, secondDot - firstDot).finish();
     byte[] expected = Base64Url.encodeToBytes(mac);
     int offset = secondDot + 1;
     return ascii.length - offset == expected.length

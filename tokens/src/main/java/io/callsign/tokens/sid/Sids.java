@@ -22,7 +22,7 @@ public final class Sids {
       return false;
     }
     // Characters above U+00FF become '?', which is not a hex digit; a surrogate pair becomes one
-    // '?' and changes the length. Eight digits per step: this check runs for every token minted.
+    // '?' and changes the length. Eight digits per step: requests and tokens are checked often.
     byte[] latin1 = value.getBytes(StandardCharsets.ISO_8859_1);
     return latin1.length == LENGTH && Ascii.hexDigits(latin1, 2, LENGTH - 2);
   }
