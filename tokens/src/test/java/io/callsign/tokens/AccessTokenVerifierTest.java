@@ -255,10 +255,43 @@ class AccessTokenVerifierTest {
   // ---- structure ------------------------------------------------------------------------------
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "abc", "a.b", "a.b.c.d", "..", "a..c", ".b.c", "a.b.c.d.e"})
-  void verifyWhenNotThreeSegmentsOfBase64ThenRefused(String token) {
+  @ValueSource(strings = {"", "abc", "a.b", "a.b.c.d", "a.b.c.d.e", "...", "a.b..c"})
+  void verifyWhenNotThreeSegmentsThenRefusedAsInvalid(String token) {
+    assertRefused(() -> keys.verifier().verify(token), TokenError.INVALID);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"..", "a..c", ".b.c"})
+  void verifyWhenASegmentIsEmptyThenRefused(String token) {
     assertThatThrownBy(() -> keys.verifier().verify(token))
         .isInstanceOf(InvalidTokenException.class);
+  }
+
+  @Test
+  void verifyWhenAValidTokenGainsADotAnywhereThenRefusedAsNotThreeSegments() throws Exception {
+    // Whether the header is well-formed (even already cached) or not, and whatever else is wrong,
+    // a fourth segment is what the refusal names.
+    String token = keys.token().build().toJwt();
+    keys.verifier().verify(token);
+    int first = token.indexOf('.');
+    int last = token.lastIndexOf('.');
+    String[] variants = {
+      token + ".",
+      "." + token,
+      token.substring(0, first + 10) + "." + token.substring(first + 10),
+      token.substring(0, last) + "." + token.substring(last),
+      token.substring(0, 5) + "." + token.substring(5),
+      token.substring(0, first + 10) + ".\u00e9" + token.substring(first + 10),
+      "!!" + token + ".x",
+    };
+    for (String variant : variants) {
+      assertThatThrownBy(() -> keys.verifier().verify(variant))
+          .as(variant)
+          .isInstanceOf(InvalidTokenException.class)
+          .hasMessageContaining("exactly three segments")
+          .satisfies(
+              e -> assertThat(((InvalidTokenException) e).error()).isEqualTo(TokenError.INVALID));
+    }
   }
 
   @Test
@@ -444,6 +477,38 @@ class AccessTokenVerifierTest {
         () -> keys.verifier().verify(keys.sign(keys.header(), payload)),
         TokenError.INVALID_ISSUER_OR_SUBJECT);
     assertThat(keys.lookups).hasValue(0);
+  }
+
+  @Test
+  void verifyWhenMalformedIssuerFollowsAWellFormedOneThenStillRefusedWithoutLookup()
+      throws Exception {
+    keys.verifier().verify(keys.token().build().toJwt());
+    long lookupsBefore = keys.lookups.get();
+    String payload =
+        keys.payload(now + 60)
+            .replace(
+                "\"iss\":\"" + keys.keySid + "\"",
+                "\"iss\":\"" + keys.keySid.substring(0, 33) + "g\"");
+
+    assertRefused(
+        () -> keys.verifier().verify(keys.sign(keys.header(), payload)),
+        TokenError.INVALID_ISSUER_OR_SUBJECT);
+    assertThat(keys.lookups.get()).isEqualTo(lookupsBefore);
+  }
+
+  @Test
+  void verifyWhenSubjectMalformedThenRefusedNamingTheSubject() {
+    String payload =
+        keys.payload(now + 60)
+            .replace("\"sub\":\"" + keys.accountSid + "\"", "\"sub\":\"AC" + "z".repeat(32) + "\"");
+
+    assertThatThrownBy(() -> keys.verifier().verify(keys.sign(keys.header(), payload)))
+        .isInstanceOf(InvalidTokenException.class)
+        .hasMessageContaining("sub must be an account SID")
+        .satisfies(
+            e ->
+                assertThat(((InvalidTokenException) e).error())
+                    .isEqualTo(TokenError.INVALID_ISSUER_OR_SUBJECT));
   }
 
   @Test

@@ -69,40 +69,65 @@ public final class CompactJws {
       throw new InvalidTokenException(
           TokenError.INVALID, "token is longer than " + maxLength + " characters");
     }
+    // The first and last dots bound the payload. A dot between them is not scanned for here: the
+    // strict base64url decoding refuses it, and every failure below is reported as a wrong number
+    // of segments first, so the answer is the same as scanning.
     int first = token.indexOf('.');
-    int second = first < 0 ? -1 : token.indexOf('.', first + 1);
-    if (second < 0 || token.indexOf('.', second + 1) >= 0) {
-      throw new InvalidTokenException(TokenError.INVALID, "token must have exactly three segments");
+    int second = token.lastIndexOf('.');
+    if (second <= first) {
+      throw threeSegments();
     }
     // Characters outside Latin-1 become '?', which the strict base64url decoding refuses like any
     // other character outside its alphabet; ASCII is only checked when naming the error. A
     // surrogate pair becomes one byte, so a length change means the char offsets above are wrong.
     byte[] ascii = token.getBytes(StandardCharsets.ISO_8859_1);
     if (ascii.length != token.length()) {
-      throw new InvalidTokenException(TokenError.INVALID, "token contains non-ASCII characters");
+      throw invalid(
+          token, first, second, TokenError.INVALID, "token contains non-ASCII characters");
     }
     CachedHeader header;
     try {
       header = header(ascii, first);
     } catch (IllegalArgumentException e) {
-      if (Ascii.bytesOrNull(token) == null) {
-        throw new InvalidTokenException(TokenError.INVALID, "token contains non-ASCII characters");
-      }
-      throw new InvalidTokenException(
-          TokenError.INVALID_HEADER, "header is not base64url-encoded JSON: " + e.getMessage());
+      throw invalid(
+          token,
+          first,
+          second,
+          TokenError.INVALID_HEADER,
+          "header is not base64url-encoded JSON: " + e.getMessage());
     }
     Map<String, Object> payload;
     try {
       payload =
           Json.parseObject(Base64Url.decode(ascii, first + 1, second), claimNames, claimValues);
     } catch (IllegalArgumentException e) {
-      throw new InvalidTokenException(
+      throw invalid(
+          token,
+          first,
+          second,
           TokenError.INVALID,
-          Ascii.bytesOrNull(token) == null
-              ? "token contains non-ASCII characters"
-              : "payload is not base64url-encoded JSON: " + e.getMessage());
+          "payload is not base64url-encoded JSON: " + e.getMessage());
     }
     return new CompactJws(ascii, first, second, header, payload);
+  }
+
+  /**
+   * The error for a token whose parsing failed, in order of precedence: a wrong number of segments,
+   * then non-ASCII characters, then {@code error} with {@code message}.
+   */
+  private static InvalidTokenException invalid(
+      String token, int first, int last, TokenError error, String message) {
+    if (token.indexOf('.', first + 1) != last) {
+      return threeSegments();
+    }
+    if (Ascii.bytesOrNull(token) == null) {
+      return new InvalidTokenException(TokenError.INVALID, "token contains non-ASCII characters");
+    }
+    return new InvalidTokenException(error, message);
+  }
+
+  private static InvalidTokenException threeSegments() {
+    return new InvalidTokenException(TokenError.INVALID, "token must have exactly three segments");
   }
 
   /**
