@@ -256,6 +256,11 @@ public final class Json {
         }
       }
     }
+    return otherName(start);
+  }
+
+  /** A name not found from its first word: a longer known name, an escaped one, or another. */
+  private String otherName(int start) {
     int stop = Swar.stringEnd(in, start, end);
     int length = stop - start;
     if (stop < end && in[stop] == '"' && length > 8) {
@@ -423,6 +428,14 @@ public final class Json {
       return ascii(in, start, stop - start);
     }
     pos = start;
+    return decodedString();
+  }
+
+  /**
+   * The rest of a string that has escapes or non-ASCII characters, decoded one character at a time.
+   * Kept apart so that the fast path above stays small enough for the JIT to inline.
+   */
+  private String decodedString() {
     StringBuilder sb = new StringBuilder();
     while (true) {
       if (pos >= end) {
@@ -539,6 +552,27 @@ public final class Json {
   }
 
   private Object number() {
+    // Fast path: a plain non-negative integer of up to 18 digits, as token times are.
+    byte[] bytes = in;
+    int start = pos;
+    int p = start;
+    long magnitude = 0;
+    while (p < end && isDigit(bytes[p]) && p - start < 18) {
+      magnitude = magnitude * 10 + (bytes[p] - '0');
+      p++;
+    }
+    int digits = p - start;
+    if (digits > 0
+        && (bytes[start] != '0' || digits == 1)
+        && (p == end || (bytes[p] != '.' && (bytes[p] | 0x20) != 'e' && !isDigit(bytes[p])))) {
+      pos = p;
+      return magnitude;
+    }
+    return anyNumber();
+  }
+
+  /** Any JSON number: signs, fractions, exponents, and integers too long for the fast path. */
+  private Object anyNumber() {
     int start = pos;
     boolean integral = true;
     boolean negative = peek() == '-';
