@@ -108,17 +108,9 @@ public final class AccessTokenVerifier {
   private static final int GRANTS = 6;
 
   private SigningKey signingKey(Object iss, Object sub) throws InvalidTokenException {
-    if (!(iss instanceof String keySid)) {
+    if (!(iss instanceof String keySid) || !wellFormedIssuer(keySid)) {
       throw new InvalidTokenException(
           TokenError.INVALID_ISSUER_OR_SUBJECT, "iss must be an API key SID");
-    }
-    // Tokens come signed by a few keys: an issuer equal to the last well-formed one is well-formed.
-    if (!keySid.equals(lastWellFormedIssuer)) {
-      if (!Sids.isValid(KeySid.PREFIX, keySid)) {
-        throw new InvalidTokenException(
-            TokenError.INVALID_ISSUER_OR_SUBJECT, "iss must be an API key SID");
-      }
-      lastWellFormedIssuer = keySid; // racy on purpose: a lost update costs one format check
     }
     // The subject must equal a well-formed account SID below (the required one, and the key's),
     // so its own format is only checked to name the failure.
@@ -136,6 +128,18 @@ public final class AccessTokenVerifier {
       throw badSubject(accountSid, "the API key does not belong to this account");
     }
     return key;
+  }
+
+  /** Tokens come signed by a few keys: an issuer equal to the last well-formed one is one too. */
+  private boolean wellFormedIssuer(String keySid) {
+    if (keySid.equals(lastWellFormedIssuer)) {
+      return true;
+    }
+    if (!Sids.isValid(KeySid.PREFIX, keySid)) {
+      return false;
+    }
+    lastWellFormedIssuer = keySid; // racy on purpose: a lost update costs one format check
+    return true;
   }
 
   private static InvalidTokenException badSubject(Object sub, String otherwise) {

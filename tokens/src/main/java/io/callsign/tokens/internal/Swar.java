@@ -77,7 +77,8 @@ final class Swar {
 
   /**
    * The index of the first byte in {@code [from, to)} that ends a plain JSON string run: a quote, a
-   * backslash, a control character or a byte of 0x80 or above; {@code to} if none.
+   * backslash, a control character or a byte of 0x80 or above; {@code to} if none. This is {@link
+   * #firstSpecial} without its extra byte, one test fewer per word on the parsing hot path.
    */
   static int stringEnd(byte[] bytes, int from, int to) {
     int i = from;
