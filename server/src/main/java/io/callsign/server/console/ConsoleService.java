@@ -28,6 +28,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 
 /**
  * The console's users and sessions (docs/design/0015-console.md): adding users and their one-time
@@ -411,23 +412,13 @@ public final class ConsoleService {
     return throttled(
         user,
         sourceAddress,
-        () -> {
-          String how = checkCode(user, code);
-          if (how == null) {
-            record(user, "console.mfa.failed", "wrong_code");
-            return null;
-          }
-          return List.of();
-        },
+        () -> checkCode(user, code) == null ? null : List.<String>of(),
         current);
   }
 
   // A second-factor check: on success the stage-one session is replaced by a signed-in one.
   private SecondFactor throttled(
-      ConsoleUser user,
-      String sourceAddress,
-      java.util.function.Supplier<List<String>> check,
-      Current current) {
+      ConsoleUser user, String sourceAddress, Supplier<List<String>> check, Current current) {
     Checked<List<String>> checked = throttledCheck(user, sourceAddress, check);
     if (checked.retryAfter() != null) {
       return new SecondFactorThrottled(checked.retryAfter());
@@ -449,8 +440,7 @@ public final class ConsoleService {
 
   // Codes go through the throttle per user and source, like passwords: admitted attempts count as
   // failures until the check returns a value.
-  private <T> Checked<T> throttledCheck(
-      ConsoleUser user, String sourceAddress, java.util.function.Supplier<T> check) {
+  private <T> Checked<T> throttledCheck(ConsoleUser user, String sourceAddress, Supplier<T> check) {
     LoginThrottle.Admission admission =
         throttle.admit(
             new LoginThrottle.Attempt("console-mfa/" + user.sid(), sourceOf(sourceAddress)));
@@ -474,8 +464,16 @@ public final class ConsoleService {
     }
   }
 
-  // "totp" or "recovery-code" for an accepted code (now used up), else null.
+  // "totp" or "recovery-code" for an accepted code (now used up), else null, recording the failure.
   private String checkCode(ConsoleUser user, String code) {
+    String how = acceptedCode(user, code);
+    if (how == null) {
+      record(user, "console.mfa.failed", "wrong_code");
+    }
+    return how;
+  }
+
+  private String acceptedCode(ConsoleUser user, String code) {
     ConsoleStore.StoredUser u = store.findUser(user.sid()).orElseThrow();
     if (u.totpSecret() == null || code == null) {
       return null;
@@ -569,18 +567,7 @@ public final class ConsoleService {
    */
   public boolean reconfirm(Current current, String code, String sourceAddress) {
     ConsoleUser user = current.user();
-    return throttledCheck(
-                user,
-                sourceAddress,
-                () -> {
-                  String how = checkCode(user, code);
-                  if (how == null) {
-                    record(user, "console.mfa.failed", "wrong_code");
-                  }
-                  return how;
-                })
-            .value()
-        != null;
+    return throttledCheck(user, sourceAddress, () -> checkCode(user, code)).value() != null;
   }
 
   /**
